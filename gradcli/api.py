@@ -1,0 +1,240 @@
+"""The Python API: a program bound to values, and what can be computed from it.
+
+    >>> import gradcli
+    >>> c = gradcli.Computation("b = a + 3; c = b * 3; out = c.mean()", {"a": "[2, 3]"})
+    >>> c.backward()["grad"]["a"]
+    array([1.5, 1.5])
+
+Results are plain dicts keyed like the JSON of SPEC section 3, holding NumPy
+arrays; the CLI only renders them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend, engine
+from .errors import GradcliError
+from .functions import Context
+from .program import Program
+from .tensor import Tensor
+from .values import fit_shape, from_json, parse_value, split_named, split_top_level
+
+DTYPES = ("float64", "float32")
+
+
+def _names(spec) -> list[str] | None:
+    """'a,b' or ['a', 'b,c'] -> ['a', 'b', 'c']."""
+    if spec is None:
+        return None
+    items = [spec] if isinstance(spec, str) else list(spec)
+    names = [n.strip() for item in items for n in item.split(",") if n.strip()]
+    return names or None
+
+
+class Computation:
+    """A program with values for its inputs, evaluated once; derivatives on demand."""
+
+    def __init__(self, program: str | Program, values: dict | None = None, *, wrt=None, outputs=None,
+                 dtype: str = "float64", seed: int = 0, device: str = "cpu"):
+        if dtype not in DTYPES:
+            raise GradcliError(f"--dtype must be float64 or float32, got {dtype!r}", kind="usage")
+        backend.use(device)
+        self.program = program if isinstance(program, Program) else Program(program)
+        self.dtype = backend.dtype_of(dtype)
+        self.ctx = Context(self.dtype, np.random.default_rng(seed))
+        inputs = self.program.input_names
+        values = dict(values or {})
+        unknown = [n for n in values if n not in self.program.inputs]
+        if unknown:
+            raise GradcliError(f"unknown input {unknown[0]!r}: the program's inputs are "
+                               f"{', '.join(inputs) or 'none'}", kind="input")
+        self.wrt = _names(wrt) or list(inputs)
+        for name in self.wrt:
+            if name not in self.program.inputs:
+                raise GradcliError(f"--wrt: {name!r} is not an input of the program (inputs: "
+                                   f"{', '.join(inputs) or 'none'})", kind="input")
+        leaves = {name: self._leaf(name, self._array(name, value)) for name, value in values.items()}
+        self.env = self.program.run(leaves, self.ctx, leaf=lambda name, t: self._leaf(name, t))
+        self.inputs = {name: self.env[name] for name in inputs}
+        self.output_names = _names(outputs) or self.program.default_outputs
+        for name in self.output_names:
+            if name not in self.env or name in self.program.inputs and name not in self.program.bindings \
+                    and self.program.inputs[name].default is None:
+                raise GradcliError(f"--output: {name!r} is not bound by the program (outputs can be "
+                                   f"{', '.join(self.program.bindings)})", kind="input")
+        self.outputs = {name: self.env[name] for name in self.output_names}
+
+    # -- inputs -------------------------------------------------------------------------------
+    def _array(self, name: str, value) -> np.ndarray:
+        what = f"--at {name}"
+        if isinstance(value, str):
+            arr = parse_value(value, self.ctx, what=what)
+        elif isinstance(value, np.ndarray) or np.isscalar(value):
+            arr = np.asarray(value, dtype=np.float64)
+        else:
+            arr = from_json(value, what)
+        default = self.program.inputs[name].default
+        if default is not None and arr.ndim == 1:
+            shape = self._default_shape(name)
+            arr = fit_shape(arr, shape, what) if shape and arr.size == int(np.prod(shape)) else arr
+        from .tensor import check_size  # noqa: PLC0415
+        check_size(arr.shape, what)
+        return arr
+
+    def _default_shape(self, name: str):
+        try:
+            value = self.program.evaluate(self.program.inputs[name].default.code, {}, self.ctx)
+            from .functions import to_tensor  # noqa: PLC0415
+            return to_tensor(self.ctx, value).shape
+        except GradcliError:
+            return None
+
+    def _leaf(self, name: str, value) -> Tensor:
+        data = value.data if isinstance(value, Tensor) else backend.from_numpy(value, self.dtype)
+        return Tensor(data, None, requires_grad=name in self.wrt)
+
+    # -- results ------------------------------------------------------------------------------
+    def _inputs_dict(self):
+        return {n: backend.to_numpy(t.data) for n, t in self.inputs.items()}
+
+    def _outputs_dict(self):
+        return {n: backend.to_numpy(t.data) for n, t in self.outputs.items()}
+
+    def evaluate(self) -> dict:
+        return {"inputs": self._inputs_dict(), "outputs": self._outputs_dict()}
+
+    def cotangents(self, gradients) -> dict[str, np.ndarray]:
+        """--gradient specs (text, arrays, or {output: value}) summed per output."""
+        outs = self.outputs
+        total = {name: np.zeros(t.shape) for name, t in outs.items()}
+        if not gradients:
+            big = [(n, t.shape) for n, t in outs.items() if t.size != 1]
+            if big:
+                name, shape = big[0]
+                raise GradcliError(
+                    "grad can be implicitly created only for scalar outputs",
+                    kind="gradient",
+                    hint=f"the output {name!r} has shape {shape} ({int(np.prod(shape))} elements): "
+                         f"give --gradient with that many values, as out.backward(gradient) does")
+            return {name: np.ones(t.shape) for name, t in outs.items()}
+        for spec in gradients:
+            for name, arr in self._gradient_parts(spec):
+                total[name] = total[name] + arr
+        return total
+
+    def _gradient_parts(self, spec):
+        outs = self.outputs
+        if isinstance(spec, dict):
+            return [(n, self._one_gradient(n, v)) for n, v in spec.items()]
+        if isinstance(spec, str):
+            name, text = split_named(spec)
+            if name is not None:
+                return [(name, self._one_gradient(name, text))]
+            if len(split_top_level(text)) > 1:
+                text = "[" + text + "]"
+            arr = parse_value(text, self.ctx, what="--gradient")
+        else:
+            arr = np.asarray(spec, dtype=np.float64)
+        sizes = [t.size for t in outs.values()]
+        if len(outs) == 1:
+            (name, t), = outs.items()
+            return [(name, fit_shape(arr, t.shape, "--gradient") if arr.size == t.size
+                     else self._size_error(arr))]
+        if arr.size != sum(sizes):
+            self._size_error(arr)
+        flat, parts, start = arr.reshape(-1), [], 0
+        for (name, t), n in zip(outs.items(), sizes):
+            parts.append((name, flat[start:start + n].reshape(t.shape)))
+            start += n
+        return parts
+
+    def _one_gradient(self, name, value) -> np.ndarray:
+        if name not in self.outputs:
+            raise GradcliError(f"--gradient {name}=...: {name!r} is not an output (outputs: "
+                               f"{', '.join(self.outputs)})", kind="gradient")
+        if isinstance(value, str):
+            if len(split_top_level(value)) > 1:
+                value = "[" + value + "]"
+            arr = parse_value(value, self.ctx, what=f"--gradient {name}")
+        else:
+            arr = np.asarray(value, dtype=np.float64)
+        shape = self.outputs[name].shape
+        if arr.size != int(np.prod(shape)):
+            raise GradcliError(f"--gradient {name}: expected {int(np.prod(shape))} values (shape "
+                               f"{shape}), got {arr.size}", kind="gradient")
+        return arr.reshape(shape)
+
+    def _size_error(self, arr):
+        sizes = ", ".join(f"{n}: {t.size}" for n, t in self.outputs.items())
+        total = sum(t.size for t in self.outputs.values())
+        raise GradcliError(f"--gradient has {arr.size} values, but the outputs have {total} "
+                           f"({sizes})", kind="gradient")
+
+    def backward(self, gradients=None, retain=None) -> dict:
+        """out.backward(gradient): the VJP for every input (None for constants)."""
+        seeds = self.cotangents(gradients)
+        retained = {n: self.env[n] for n in (_names(retain) or [])}
+        for n in retained:
+            if n not in self.program.bindings and n not in self.program.inputs:
+                raise GradcliError(f"--retain-grad: {n!r} is not bound by the program", kind="input")
+        outs = list(self.outputs.values())
+        cot = [Tensor(backend.from_numpy(seeds[n], self.dtype)) for n in self.outputs]
+        grads = engine.backward(outs, cot, keep=list(retained.values()))
+        grad = {}
+        for name, leaf in list(self.inputs.items()) + list(retained.items()):
+            if name in grad:
+                continue
+            if not leaf.requires_grad:
+                grad[name] = None
+                continue
+            g = grads.get(leaf.index)
+            grad[name] = np.zeros(leaf.shape) if g is None else \
+                backend.to_numpy(engine.fit(g, leaf.shape).data)
+        result = self.evaluate()
+        result["grad"] = grad
+        if gradients:
+            result["gradient"] = seeds
+        return result
+
+    def wrt_leaves(self) -> list[Tensor]:
+        return [self.inputs[n] for n in self.wrt]
+
+    def jacobian(self, mode: str = "auto", chunk: int | None = None) -> dict:
+        from .limits import MAX_ELEMENTS  # noqa: PLC0415
+        outs = list(self.outputs.values())
+        ins = self.wrt_leaves()
+        m = sum(o.size for o in outs)
+        n = sum(i.size for i in ins)
+        if m * n > MAX_ELEMENTS:
+            raise GradcliError(f"the Jacobian would have {m:,} x {n:,} = {m * n:,} elements, over "
+                               f"the limit of {MAX_ELEMENTS:,}", kind="limit")
+        if mode not in ("auto", "reverse", "forward"):
+            raise GradcliError(f"--mode must be auto, reverse or forward, got {mode!r}", kind="usage")
+        if mode == "auto":
+            mode = "forward" if n < m else "reverse"
+        run = engine.jacobian_forward if mode == "forward" else engine.jacobian_reverse
+        blocks, passes = run(outs, ins, chunk=chunk)
+        result = self.evaluate()
+        result["jacobian"] = {o: {i: backend.to_numpy(b) for i, b in zip(self.wrt, row)}
+                              for o, row in zip(self.outputs, blocks)}
+        result["matrix"] = np.concatenate(
+            [np.concatenate([backend.to_numpy(b).reshape(o.size, i.size) for b, i in zip(row, ins)], axis=1)
+             for row, o in zip(blocks, outs)], axis=0) if ins and outs else np.zeros((m, n))
+        result["rows"] = labels(self.outputs)
+        result["cols"] = labels({k: self.inputs[k] for k in self.wrt})
+        result["mode"] = mode
+        result["passes"] = passes
+        return result
+
+
+def labels(tensors: dict[str, Tensor]) -> list[str]:
+    """'b0' for a scalar, 'out[0,1]' for each element of a tensor, row-major."""
+    out = []
+    for name, t in tensors.items():
+        if t.nd == 0:
+            out.append(name)
+        else:
+            out.extend(f"{name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*t.shape))
+    return out
+
+

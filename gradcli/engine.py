@@ -1,0 +1,222 @@
+"""Automatic differentiation over recorded Tensors: VJP, JVP, Jacobians, Hessians.
+
+- backward: reverse mode. The nodes that lead to the outputs are gathered
+  with an explicit stack and visited in reverse creation order (a topological
+  order, since parents are made first): no recursion, deterministic.
+- jvp: forward mode, the same nodes in creation order.
+- Jacobians push all seeds through at once along a lead axis, in chunks.
+Un-broadcasting happens here, once, never inside a rule.
+"""
+from __future__ import annotations
+
+import contextlib
+
+from . import backend, tensor
+from .ops import broadcast_to, sum_to
+from .tensor import Tensor, constant
+
+# A chunk of seeds may hold this many elements in its largest intermediate (64 MiB in float64).
+CHUNK_ELEMENTS = 1 << 23
+
+
+@contextlib.contextmanager
+def recording(enabled: bool):
+    old = tensor.recording
+    tensor.recording = enabled
+    try:
+        yield
+    finally:
+        tensor.recording = old
+
+
+@contextlib.contextmanager
+def _label(text: str):
+    watch = backend.watch
+    old = watch.label_override
+    watch.label_override = text
+    try:
+        yield
+    finally:
+        watch.label_override = old
+
+
+def graph(outputs) -> list[Tensor]:
+    """The recorded nodes the outputs depend on, in creation (topological) order."""
+    seen: dict[int, Tensor] = {}
+    stack = [t for t in outputs if t is not None and t.requires_grad]
+    while stack:
+        t = stack.pop()
+        if t.index in seen:
+            continue
+        seen[t.index] = t
+        stack.extend(p for p in t.inputs if p.requires_grad and p.index not in seen)
+    return [seen[i] for i in sorted(seen)]
+
+
+def fit(g: Tensor, shape: tuple) -> Tensor:
+    """A gradient summed down (or broadcast up) to the logical shape of what it belongs to."""
+    if g.shape == tuple(shape):
+        return g
+    if g.nd > len(shape) or any(gd != sd and sd == 1 for gd, sd in
+                                zip(g.shape[g.nd - len(shape):], shape)):
+        g = sum_to(g, shape) if g.nd >= len(shape) else g
+    return broadcast_to(g, tuple(shape)) if g.shape != tuple(shape) else g
+
+
+def _scale(g: Tensor, p) -> Tensor | None:
+    if p is None:
+        return None
+    if isinstance(p, (int, float)):
+        if p == 1:
+            return g
+        if p == -1:
+            return -g
+        return g * float(p)
+    return g * p
+
+
+def vjp_rule(t: Tensor, g: Tensor) -> list:
+    """The gradient each input of node t receives from the gradient g of t."""
+    op = t.op
+    if op.partials is not None:
+        return [_scale(g, partial(t, *t.inputs)) if inp.requires_grad else None
+                for partial, inp in zip(op.partials, t.inputs)]
+    return list(op.vjp(g, t, *t.inputs, **t.params))
+
+
+def jvp_rule(t: Tensor, dots: list) -> Tensor | None:
+    op = t.op
+    if op.partials is not None:
+        total = None
+        for partial, dot in zip(op.partials, dots):
+            if dot is None:
+                continue
+            term = _scale(dot, partial(t, *t.inputs))
+            if term is not None:
+                total = term if total is None else total + term
+        return total
+    return op.jvp(dots, t, *t.inputs, **t.params)
+
+
+def backward(outputs, cotangents, *, create_graph: bool = False, keep=()) -> dict[int, Tensor]:
+    """Reverse mode: gradients of sum_k <cotangent_k, output_k> for every leaf (by index).
+
+    Cotangents may carry a lead axis (many seeds at once); gradients then carry it too.
+    keep: intermediate tensors whose gradients are wanted as well (retain_grad).
+    """
+    nodes = graph(outputs)
+    keep_ids = {t.index for t in keep}
+    grads: dict[int, Tensor] = {}
+    with recording(create_graph):
+        for out, g in zip(outputs, cotangents):
+            if g is None or not out.requires_grad:
+                continue
+            g = g if g.shape == out.shape else broadcast_to(g, out.shape)
+            grads[out.index] = grads[out.index] + g if out.index in grads else g
+        for t in reversed(nodes):
+            if t.op is None:
+                continue
+            g = grads.get(t.index) if t.index in keep_ids else grads.pop(t.index, None)
+            if g is None:
+                continue
+            with _label(f"the gradient of {t.op.name}"):
+                for inp, gi in zip(t.inputs, vjp_rule(t, g)):
+                    if gi is None or not inp.requires_grad:
+                        continue
+                    gi = fit(gi, inp.shape)
+                    grads[inp.index] = grads[inp.index] + gi if inp.index in grads else gi
+    return grads
+
+
+def jvp(outputs, inputs, tangents) -> list:
+    """Forward mode: the tangents of the outputs for tangents of the inputs (None = zero)."""
+    tang: dict[int, Tensor] = {t.index: v for t, v in zip(inputs, tangents) if v is not None}
+    with recording(False):  # tangents are not differentiated again
+        for t in graph(outputs):
+            if t.op is None or t.index in tang:
+                continue
+            dots = [tang.get(p.index) for p in t.inputs]
+            if all(d is None for d in dots):
+                continue
+            with _label(f"the tangent of {t.op.name}"):
+                out = jvp_rule(t, dots)
+                if out is not None:
+                    tang[t.index] = fit(out, t.shape)
+    return [tang.get(o.index) for o in outputs]
+
+
+def _identity_seeds(like: Tensor, start: int, stop: int) -> Tensor:
+    """Rows start..stop of the identity, each shaped like `like`: a batch of unit seeds."""
+    xp = backend.xp
+    n = like.size
+    rows = xp.arange(start, stop)
+    eye = xp.astype(xp.reshape(rows, (-1, 1)) == xp.reshape(xp.arange(n), (1, -1)), like.dtype)
+    return Tensor(xp.reshape(eye, (stop - start,) + like.shape), like.nd)
+
+
+def chunk_size(nodes, requested: int | None = None) -> int:
+    if requested:
+        return max(1, requested)
+    largest = max((t.size for t in nodes), default=1)
+    return max(1, CHUNK_ELEMENTS // max(largest, 1))
+
+
+def jacobian_reverse(outputs, inputs, *, chunk: int | None = None):
+    """J as a list (per output) of lists (per input) of arrays out.shape + in.shape.
+
+    One backward pass per chunk of output elements; the seeds travel together.
+    Returns (blocks, passes).
+    """
+    xp = backend.xp
+    step = chunk_size(graph(outputs), chunk)
+    blocks = [[xp.zeros((o.size, i.size), dtype=o.dtype) for i in inputs] for o in outputs]
+    passes = 0
+    for k, out in enumerate(outputs):
+        for start in range(0, out.size, step):
+            stop = min(out.size, start + step)
+            seeds = [None] * len(outputs)
+            seeds[k] = _identity_seeds(out, start, stop)
+            grads = backward(outputs, seeds)
+            passes += 1
+            for j, inp in enumerate(inputs):
+                g = grads.get(inp.index)
+                if g is not None:
+                    blocks[k][j][start:stop] = xp.reshape(broadcast_to(g, inp.shape).data,
+                                                          (stop - start, inp.size))
+    return _shaped(blocks, outputs, inputs), passes
+
+
+def jacobian_forward(outputs, inputs, *, chunk: int | None = None):
+    """The same Jacobian by forward mode: one pass per chunk of input elements."""
+    xp = backend.xp
+    step = chunk_size(graph(outputs), chunk)
+    blocks = [[xp.zeros((o.size, i.size), dtype=o.dtype) for i in inputs] for o in outputs]
+    passes = 0
+    for j, inp in enumerate(inputs):
+        for start in range(0, inp.size, step):
+            stop = min(inp.size, start + step)
+            tangents = [None] * len(inputs)
+            tangents[j] = _identity_seeds(inp, start, stop)
+            outs = jvp(outputs, inputs, tangents)
+            passes += 1
+            for k, (out, d) in enumerate(zip(outputs, outs)):
+                if d is not None:
+                    d = xp.reshape(broadcast_to(d, out.shape).data, (stop - start, out.size))
+                    blocks[k][j][:, start:stop] = xp.permute_dims(d, (1, 0))
+    return _shaped(blocks, outputs, inputs), passes
+
+
+def _shaped(blocks, outputs, inputs):
+    xp = backend.xp
+    return [[xp.reshape(b, o.shape + i.shape) for b, i in zip(row, inputs)]
+            for row, o in zip(blocks, outputs)]
+
+
+def gradient_graph(output: Tensor, inputs) -> list:
+    """The gradient of a scalar output as Tensors that remember how they depend on the inputs."""
+    grads = backward([output], [constant(1.0, output)], create_graph=True)
+    out = []
+    for inp in inputs:
+        g = grads.get(inp.index)
+        out.append(g if g is not None else None)
+    return out

@@ -1,0 +1,354 @@
+"""Program text -> statements of postfix instructions, through `ast` and an allowlist.
+
+Nothing here evaluates anything: the text is parsed by Python's `ast` module,
+every node is checked against an allowlist, and each expression is flattened
+into a list of instructions for the interpreter in program.py. The walk uses
+an explicit stack, so a 100,000-term sum is as safe as a short one.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+import threading
+from dataclasses import dataclass, field
+
+from .errors import GradcliError
+from .limits import MAX_NAME_LENGTH, MAX_PROGRAM_BYTES, MAX_STATEMENTS
+
+# Prefixes that name a library rather than a value: torch.sin, np.linalg.norm, F.relu.
+MODULES = {"torch", "np", "numpy", "F", "nn", "functional", "linalg", "math", "special"}
+# Attribute constants of those modules: torch.pi, np.newaxis, torch.float64 (a dtype).
+MODULE_CONSTANTS = {"pi", "e", "inf", "nan", "newaxis", "float32", "float64", "double", "float",
+                    "half", "float16"}
+CONSTANTS = {"pi", "e", "inf", "nan", "newaxis"}  # bare names; a program may re-bind them
+
+BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
+          ast.MatMult: "matmul"}
+COMPARE = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
+ATTRIBUTES = {"T", "mT", "data", "values", "shape", "ndim"}
+
+FORBIDDEN = {
+    ast.Lambda: "lambda expressions", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions", ast.GeneratorExp: "generator expressions",
+    ast.JoinedStr: "f-strings", ast.FormattedValue: "f-strings", ast.Await: "await",
+    ast.Yield: "yield", ast.YieldFrom: "yield", ast.NamedExpr: "the := operator",
+    ast.IfExp: "conditional expressions (use where(cond, a, b))",
+    ast.BoolOp: "and/or (use * and maximum on 0/1 masks)", ast.Dict: "dictionaries",
+    ast.Set: "sets", ast.Starred: "* unpacking",
+}
+
+
+@dataclass
+class Statement:
+    kind: str  # "assign", "update" (x op= v), "setitem" (x[i] = v), "expr" (bare, last)
+    target: str | None
+    code: list  # instructions of the value
+    index: list | None  # instructions of the index, for setitem
+    op: str | None  # the operator of an update
+    line: int
+    column: int
+    reads: list = field(default_factory=list)  # (name, line, column) in text order
+    requires_grad: bool = False  # `a = torch.tensor(..., requires_grad=True)`
+
+
+@dataclass
+class Source:
+    text: str
+    lines: list
+
+    def line(self, n: int) -> str:
+        return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
+
+
+def parse(text: str) -> tuple[list[Statement], Source]:
+    """Check the limits, parse, allowlist and compile a program."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_PROGRAM_BYTES:
+        raise GradcliError(f"the program is longer than the limit of {MAX_PROGRAM_BYTES:,} bytes",
+                           kind="limit")
+    source = Source(text, text.split("\n"))
+    tree = _ast_parse(text, source)
+    if len(tree.body) > MAX_STATEMENTS:
+        raise GradcliError(f"the program has {len(tree.body):,} statements, over the limit of "
+                           f"{MAX_STATEMENTS:,}", kind="limit")
+    compiler = _Compiler(source)
+    statements = []
+    for i, node in enumerate(tree.body):
+        stmt = compiler.statement(node, last=i == len(tree.body) - 1)
+        if stmt is not None:
+            statements.append(stmt)
+    if not statements:
+        raise GradcliError("the program is empty", kind="syntax")
+    return statements, source
+
+
+def _ast_parse(text: str, source: Source) -> ast.Module:
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise GradcliError("the program contains a NUL character", kind="syntax", line=line,
+                           column=1, source=source.line(line))
+    try:
+        return ast.parse(text, mode="exec")
+    except SyntaxError as exc:
+        raise _syntax_error(exc, source) from None
+    except (RecursionError, MemoryError):
+        pass
+    # Very deep expressions (a 100,000-term sum) need a deeper C stack than the main thread has.
+    return _parse_deep(text, source)
+
+
+def _parse_deep(text: str, source: Source) -> ast.Module:
+    result: dict = {}
+
+    def work():
+        try:
+            result["tree"] = ast.parse(text, mode="exec")
+        except SyntaxError as exc:
+            result["error"] = _syntax_error(exc, source)
+        except (RecursionError, MemoryError):
+            result["error"] = GradcliError("the program is nested too deeply to parse", kind="limit")
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    try:
+        sys.setrecursionlimit(max(old_limit, 2_000_000))
+        threading.stack_size(1 << 30)
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if "error" in result:
+        raise result["error"]
+    return result["tree"]
+
+
+def _syntax_error(exc: SyntaxError, source: Source) -> GradcliError:
+    line = exc.lineno or 1
+    column = exc.offset or 1
+    message = exc.msg or "invalid syntax"
+    if message.startswith("Exceeds the limit"):
+        message = "a number literal is too long"
+    return GradcliError(f"syntax error: {message}", kind="syntax", line=line, column=column,
+                        source=source.line(line))
+
+
+class _Compiler:
+    def __init__(self, source: Source):
+        self.source = source
+        self.bound: set[str] = set()
+
+    # -- positions ----------------------------------------------------------------------------
+    def pos(self, node) -> tuple[int, int]:
+        """1-based (line, column) in characters (ast counts UTF-8 bytes)."""
+        line = getattr(node, "lineno", 1)
+        text = self.source.line(line)
+        col = getattr(node, "col_offset", 0)
+        try:
+            col = len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
+        except UnicodeError:
+            pass
+        return line, col + 1
+
+    def error(self, node, message, kind="syntax") -> GradcliError:
+        line, column = self.pos(node)
+        return GradcliError(message, kind=kind, line=line, column=column, source=self.source.line(line))
+
+    def check_name(self, node, name: str) -> None:
+        if name.startswith("__") or name.endswith("__"):
+            raise self.error(node, f"names with double underscores are not allowed: {name[:40]}")
+        if len(name) > MAX_NAME_LENGTH:
+            raise self.error(node, f"a name is longer than the limit of {MAX_NAME_LENGTH} characters",
+                             "limit")
+
+    # -- statements ---------------------------------------------------------------------------
+    def statement(self, node, last: bool) -> Statement | None:
+        line, column = self.pos(node)
+        if isinstance(node, ast.Pass):
+            return None
+        if isinstance(node, ast.Assign):
+            if len(node.targets) != 1:
+                raise self.error(node, "chained assignment (a = b = ...) is not supported")
+            return self.assignment(node.targets[0], node.value, None, line, column)
+        if isinstance(node, ast.AugAssign):
+            op = BINOPS.get(type(node.op))
+            if op is None:
+                raise self.error(node, f"the operator {type(node.op).__name__}= is not supported")
+            return self.assignment(node.target, node.value, op, line, column)
+        if isinstance(node, ast.Expr):
+            if not last:
+                raise self.error(node, "a bare expression is only allowed as the last statement "
+                                 "(it becomes the output `out`); bind it with name = ...")
+            code, reads = self.expression(node.value)
+            self.bound.add("out")
+            return Statement("expr", "out", code, None, None, line, column, reads)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            raise self.error(node, "imports are not allowed (torch., np. and F. prefixes work "
+                             "without them)")
+        what = type(node).__name__
+        raise self.error(node, f"{what} statements are not allowed: a program is assignments "
+                         "and expressions")
+
+    def assignment(self, target, value, op, line, column) -> Statement:
+        if isinstance(target, ast.Name):
+            self.check_name(target, target.id)
+            code, reads = self.expression(value)
+            if op is not None:
+                reads = [(target.id, *self.pos(target))] + reads
+            requires_grad = op is None and _requires_grad(value)
+            self.bound.add(target.id)
+            return Statement("update" if op else "assign", target.id, code, None, op, line, column,
+                             reads, requires_grad)
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            name = target.value.id
+            self.check_name(target.value, name)
+            index, index_reads = self.expression(target.slice, index=True)
+            code, reads = self.expression(value)
+            reads = [(name, *self.pos(target.value))] + index_reads + reads
+            self.bound.add(name)
+            return Statement("setitem", name, code, index, op, line, column, reads)
+        raise self.error(target, "you can assign to a name or to name[index] only")
+
+    # -- expressions --------------------------------------------------------------------------
+    def expression(self, root, index: bool = False) -> tuple[list, list]:
+        """Postfix instructions for an expression, and the names it reads in text order."""
+        code: list = []
+        reads: list = []
+        # A work list of nodes to visit and instructions to emit after their operands.
+        work: list = [("visit", root, index)]
+        while work:
+            kind, item, in_index = work.pop()
+            if kind == "emit":
+                code.append(item)
+                continue
+            node = item
+            pos = self.pos(node)
+            forbidden = FORBIDDEN.get(type(node))
+            if forbidden:
+                raise self.error(node, f"{forbidden} are not allowed" if forbidden.endswith("s")
+                                 else f"{forbidden} is not allowed")
+            if isinstance(node, ast.Constant):
+                code.append(("const", self.constant(node), pos))
+            elif isinstance(node, ast.Name):
+                self.check_name(node, node.id)
+                if node.id not in CONSTANTS or node.id in self.bound:
+                    reads.append((node.id, *pos))
+                code.append(("name", node.id, pos))
+            elif isinstance(node, ast.BinOp):
+                op = BINOPS.get(type(node.op))
+                if op is None:
+                    raise self.error(node, f"the operator {_op_symbol(node.op)} is not supported")
+                work += [("emit", ("binop", op, pos), False), ("visit", node.right, False),
+                         ("visit", node.left, False)]
+            elif isinstance(node, ast.UnaryOp):
+                if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+                        and type(node.operand.value) in (int, float):
+                    code.append(("const", -self.constant(node.operand), pos))
+                    continue
+                if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                    raise self.error(node, f"the operator {_op_symbol(node.op)} is not supported")
+                work += [("emit", ("unary", "neg" if isinstance(node.op, ast.USub) else "pos", pos),
+                          False), ("visit", node.operand, False)]
+            elif isinstance(node, ast.Compare):
+                ops = []
+                for op in node.ops:
+                    if type(op) not in COMPARE:
+                        raise self.error(node, f"the comparison {_op_symbol(op)} is not supported")
+                    ops.append(COMPARE[type(op)])
+                work.append(("emit", ("compare", tuple(ops), pos), False))
+                for operand in reversed([node.left] + node.comparators):
+                    work.append(("visit", operand, False))
+            elif isinstance(node, ast.Call):
+                self.call(node, pos, work)
+            elif isinstance(node, ast.Attribute):
+                self.attribute(node, pos, work, code)
+            elif isinstance(node, ast.Subscript):
+                work += [("emit", ("subscript", None, pos), False), ("visit", node.slice, True),
+                         ("visit", node.value, False)]
+            elif isinstance(node, ast.Slice):
+                if not in_index:
+                    raise self.error(node, "a slice is only allowed inside [ ]")
+                parts = [node.lower, node.upper, node.step]
+                work.append(("emit", ("slice", tuple(p is not None for p in parts), pos), False))
+                for part in reversed([p for p in parts if p is not None]):
+                    work.append(("visit", part, False))
+            elif isinstance(node, (ast.List, ast.Tuple)):
+                kind_ = "list" if isinstance(node, ast.List) else "tuple"
+                work.append(("emit", (kind_, len(node.elts), pos), False))
+                for elt in reversed(node.elts):
+                    work.append(("visit", elt, in_index and kind_ == "tuple"))
+            else:
+                raise self.error(node, f"{type(node).__name__} expressions are not allowed")
+        reads.sort(key=lambda r: (r[1], r[2]))
+        return code, reads
+
+    def constant(self, node: ast.Constant):
+        value = node.value
+        if value is Ellipsis or value is None or isinstance(value, (bool, int, float, str)):
+            if isinstance(value, str) and len(value) > MAX_NAME_LENGTH:
+                raise self.error(node, "a string argument is too long", "limit")
+            return value
+        raise self.error(node, f"{type(value).__name__} literals are not supported")
+
+    def dotted(self, node) -> list[str] | None:
+        """['torch', 'nn', 'functional', 'relu'] for a pure chain of names, else None."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            parts.append(node.id)
+            return parts[::-1]
+        return None
+
+    def is_module(self, parts) -> bool:
+        return parts is not None and len(parts) > 1 and parts[0] in MODULES \
+            and parts[0] not in self.bound and all(p in MODULES for p in parts[:-1])
+
+    def call(self, node: ast.Call, pos, work) -> None:
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise self.error(node, "** unpacking is not allowed")
+            self.check_name(node, kw.arg)
+        kwnames = tuple(kw.arg for kw in node.keywords)
+        args = list(node.args) + [kw.value for kw in node.keywords]
+        func = node.func
+        parts = self.dotted(func)
+        if isinstance(func, ast.Name) or self.is_module(parts):
+            name = parts[-1]
+            self.check_name(func, name)
+            work.append(("emit", ("call", (name, len(node.args), kwnames), pos), False))
+        elif isinstance(func, ast.Attribute):
+            self.check_name(func, func.attr)
+            work.append(("emit", ("method", (func.attr, len(node.args), kwnames), pos), False))
+        else:
+            raise self.error(node, "only functions and methods can be called")
+        for arg in reversed(args):
+            work.append(("visit", arg, False))
+        if isinstance(func, ast.Attribute) and not self.is_module(parts):
+            work.append(("visit", func.value, False))
+
+    def attribute(self, node: ast.Attribute, pos, work, code) -> None:
+        self.check_name(node, node.attr)
+        parts = self.dotted(node)
+        if self.is_module(parts):
+            if node.attr not in MODULE_CONSTANTS:
+                raise self.error(node, f"{'.'.join(parts)} is not a constant gradcli knows "
+                                 "(call functions with parentheses)", "name")
+            code.append(("module_constant", node.attr, pos))
+            return
+        if node.attr not in ATTRIBUTES:
+            raise self.error(node, f"the attribute .{node.attr} is not supported "
+                             f"(allowed: {', '.join(sorted(ATTRIBUTES))}, and method calls)")
+        work += [("emit", ("attribute", node.attr, pos), False), ("visit", node.value, False)]
+
+
+def _requires_grad(value) -> bool:
+    return isinstance(value, ast.Call) and any(
+        kw.arg == "requires_grad" and isinstance(kw.value, ast.Constant) and kw.value.value is True
+        for kw in value.keywords)
+
+
+def _op_symbol(op) -> str:
+    return {ast.Mod: "%", ast.FloorDiv: "//", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
+            ast.BitAnd: "&", ast.BitXor: "^", ast.Not: "not", ast.Invert: "~", ast.Is: "is",
+            ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}.get(type(op), type(op).__name__)

@@ -1,0 +1,6 @@
+"""Default limits on untrusted input: each is a clear error instead of a hang or a crash."""
+
+MAX_PROGRAM_BYTES = 1 << 20  # program text
+MAX_NAME_LENGTH = 255
+MAX_STATEMENTS = 100_000
+MAX_ELEMENTS = 10 ** 8  # in any one tensor, a dense Jacobian included

@@ -1,0 +1,326 @@
+"""Statements -> a graph: inputs, outputs, rebinding, index writes, and the interpreter.
+
+A `Program` knows, from the text alone, which names are inputs (read before
+they are bound, or made with requires_grad=True), which bindings are outputs
+(final, and read by nothing later) and in what order. `Program.run` executes
+the statements with the op table, producing Tensors.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import functions, ops
+from .errors import GradcliError
+from .functions import Context, DType, to_tensor
+from .language import CONSTANTS, Statement, parse
+from .tensor import PRIMITIVES, Tensor, apply
+
+_CONSTANT_VALUES = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan, "newaxis": None}
+
+
+@dataclass
+class InputInfo:
+    name: str
+    line: int
+    column: int
+    default: Statement | None = None  # a requires_grad=True creation gives a default value
+
+
+class Program:
+    def __init__(self, text: str):
+        self.statements, self.source = parse(text)
+        self.inputs: dict[str, InputInfo] = {}
+        self.bindings: list[str] = []  # every name the program binds, in order of first binding
+        self._analyse()
+
+    @classmethod
+    def from_parts(cls, parts: list[str]) -> "Program":
+        """Several PROGRAM arguments are consecutive statements."""
+        return cls("\n".join(parts))
+
+    def _analyse(self) -> None:
+        bound: set[str] = set()
+        last_bound: dict[str, int] = {}
+        last_read: dict[str, int] = {}
+        for i, stmt in enumerate(self.statements):
+            for name, line, column in stmt.reads:
+                if name not in bound and name not in self.inputs:
+                    self.inputs[name] = InputInfo(name, line, column)
+                last_read[name] = i
+            if stmt.requires_grad and stmt.target not in bound and stmt.target not in self.inputs:
+                self.inputs[stmt.target] = InputInfo(stmt.target, stmt.line, stmt.column, stmt)
+            if stmt.target not in bound and stmt.target not in self.inputs:
+                self.bindings.append(stmt.target)
+            bound.add(stmt.target)
+            last_bound[stmt.target] = i
+        # Outputs: final bindings that no later statement reads, in the order of those bindings.
+        # (A statement's own reads come before its binding: `c = c + 1` can be an output.)
+        # A requires_grad tensor bound once is an input, never an output.
+        finals = sorted((i, name) for name, i in last_bound.items() if last_read.get(name, -1) <= i)
+        self.default_outputs = [name for i, name in finals
+                                if not (name in self.inputs and self.inputs[name].default is self.statements[i])]
+        if not self.default_outputs:
+            raise GradcliError("the program has no outputs: every binding is read later",
+                               kind="program")
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self.inputs)
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self, values: dict[str, Tensor], ctx: Context, leaf=None) -> dict[str, Tensor]:
+        """Execute; returns the final binding of every name (inputs included).
+
+        values: a Tensor per input name (missing ones are an error, unless the input has a
+        requires_grad default). leaf(name, tensor) -> Tensor turns a default into an input leaf.
+        """
+        env: dict[str, Tensor] = {}
+        for name, info in self.inputs.items():
+            if name in values:
+                env[name] = values[name]
+            elif info.default is None:
+                raise GradcliError(f"no value for the input {name!r}: give one with --at {name}=...",
+                                   kind="input", line=info.line, column=info.column,
+                                   source=self.source.line(info.line))
+        for stmt in self.statements:
+            try:
+                self._execute(stmt, env, ctx, values, leaf)
+            except RecursionError:
+                raise GradcliError("the statement is nested too deeply", kind="limit", line=stmt.line,
+                                   column=stmt.column, source=self.source.line(stmt.line)) from None
+        return env
+
+    def _execute(self, stmt: Statement, env, ctx, values, leaf) -> None:
+        if stmt.requires_grad and self.inputs.get(stmt.target) and \
+                self.inputs[stmt.target].default is stmt:
+            if stmt.target in values:  # --at overrides the default value
+                env[stmt.target] = values[stmt.target]
+                return
+            value = to_tensor(ctx, self.evaluate(stmt.code, env, ctx))
+            env[stmt.target] = leaf(stmt.target, value) if leaf else value
+            return
+        value = self.evaluate(stmt.code, env, ctx)
+        if stmt.kind in ("assign", "expr"):
+            env[stmt.target] = _bindable(ctx, value, stmt, self.source)
+        elif stmt.kind == "update":
+            env[stmt.target] = self._at(stmt, lambda: _binop(ctx, stmt.op, env[stmt.target], value))
+        else:  # setitem: x[idx] = v (or x[idx] op= v) as a new tensor
+            target = env[stmt.target]
+            idx = _index(self.evaluate(stmt.index, env, ctx))
+            if stmt.op is not None:
+                value = self._at(stmt, lambda: _binop(ctx, stmt.op, ops.index(target, idx), value))
+            env[stmt.target] = self._at(stmt, lambda: _setitem(ctx, target, idx, value))
+
+    def _at(self, stmt, thunk):
+        try:
+            return thunk()
+        except GradcliError as exc:
+            raise exc.at(stmt.line, stmt.column, self.source.line(stmt.line)) from None
+
+    def evaluate(self, code: list, env: dict, ctx: Context):
+        """Run postfix instructions; errors get the position of the instruction that failed."""
+        stack: list = []
+        push, pop = stack.append, stack.pop
+        ins = None
+        try:
+            for ins in code:
+                kind, arg, _ = ins
+                if kind == "const":
+                    push(arg)
+                elif kind == "name":
+                    if arg in env:
+                        push(env[arg])
+                    elif arg in CONSTANTS:
+                        push(_CONSTANT_VALUES[arg])
+                    else:
+                        raise GradcliError(f"unknown name {arg!r}", kind="name")
+                elif kind == "binop":
+                    right = pop()
+                    push(_binop(ctx, arg, pop(), right))
+                elif kind == "unary":
+                    push(_unary(ctx, arg, pop()))
+                elif kind == "compare":
+                    operands = [pop() for _ in range(len(arg) + 1)][::-1]
+                    push(_compare(ctx, arg, operands))
+                elif kind == "call" or kind == "method":
+                    name, nargs, kwnames = arg
+                    kwvalues = [pop() for _ in kwnames][::-1]
+                    args = [pop() for _ in range(nargs)][::-1]
+                    if kind == "method":
+                        args.insert(0, pop())
+                    push(_call(ctx, name, args, dict(zip(kwnames, kwvalues)), kind == "method"))
+                elif kind == "attribute":
+                    push(_attribute(ctx, arg, pop()))
+                elif kind == "module_constant":
+                    push(DType(arg) if arg not in _CONSTANT_VALUES else _CONSTANT_VALUES[arg])
+                elif kind == "subscript":
+                    idx = pop()
+                    push(_subscript(pop(), idx))
+                elif kind == "slice":
+                    parts = [pop() if present else None for present in reversed(arg)][::-1]
+                    push(slice(*[_slice_part(p) for p in parts]))
+                elif kind == "list":
+                    items = [pop() for _ in range(arg)][::-1]
+                    push(items)
+                elif kind == "tuple":
+                    push(tuple(pop() for _ in range(arg))[::-1])
+                else:  # pragma: no cover - the compiler emits nothing else
+                    raise AssertionError(kind)
+        except GradcliError as exc:
+            line, column = ins[2]
+            raise exc.at(line, column, self.source.line(line)) from None
+        return stack[-1]
+
+
+# -- the interpreter's operations ---------------------------------------------------------------
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _binop(ctx, op: str, a, b):
+    if isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool) \
+            and not isinstance(b, bool) and op in ("add", "sub", "mul"):
+        result = {"add": a + b, "sub": a - b, "mul": a * b}[op]
+        if abs(result) < 2 ** 53:  # small integer arithmetic stays exact (indices, sizes)
+            return result
+    if op == "matmul":
+        return ops.matmul(to_tensor(ctx, a), to_tensor(ctx, b))
+    return apply(PRIMITIVES[op], to_tensor(ctx, a), to_tensor(ctx, b))
+
+
+def _unary(ctx, op: str, v):
+    if op == "pos":
+        return v if _is_number(v) else to_tensor(ctx, v)
+    if _is_number(v):
+        return -v
+    return apply(PRIMITIVES["neg"], to_tensor(ctx, v))
+
+
+def _compare(ctx, ops_, operands):
+    result = None
+    for op, a, b in zip(ops_, operands, operands[1:]):
+        m = apply(PRIMITIVES[op], to_tensor(ctx, a), to_tensor(ctx, b))
+        result = m if result is None else result * m
+    return result
+
+
+def _call(ctx, name: str, args, kwargs, method: bool):
+    fn = functions.lookup(name)
+    if fn is None or (method and not fn.method):
+        raise GradcliError(_unknown(name, method), kind="name")
+    if "out" in kwargs:
+        raise GradcliError(f"{name}: out= is not supported (bind the result to a name)", kind="argument")
+    try:
+        return fn.impl(ctx, *args, **kwargs)
+    except TypeError as exc:
+        message = str(exc)
+        if "positional argument" in message or "keyword argument" in message or "missing" in message:
+            raise GradcliError(f"{name}(): wrong arguments ({message.split(') ', 1)[-1]})",
+                               kind="argument") from None
+        raise
+
+
+def _unknown(name: str, method: bool) -> str:
+    import difflib  # noqa: PLC0415 - only on this error path
+    known = [n for n, f in functions.FUNCTIONS.items() if f.method or not method]
+    close = difflib.get_close_matches(name, known + list(functions.ALIASES), n=3)
+    what = f"unknown method .{name}()" if method else f"unknown function {name}()"
+    return what + (f"; did you mean {', '.join(close)}?" if close else "")
+
+
+def _attribute(ctx, attr: str, value):
+    if attr == "shape":
+        return to_tensor(ctx, value).shape
+    if attr == "ndim":
+        return to_tensor(ctx, value).nd
+    x = to_tensor(ctx, value)
+    if attr == "T":
+        return ops.permute(x, tuple(reversed(range(x.nd))))
+    if attr == "mT":
+        if x.nd < 2:
+            raise GradcliError(f".mT needs at least 2 dimensions, got shape {x.shape}", kind="shape")
+        return ops.mT(x)
+    if attr == "data":
+        return apply(PRIMITIVES["detach"], x)
+    return x  # .values: torch.max(x, dim).values is the tensor itself here
+
+
+def _slice_part(v):
+    if v is None or (isinstance(v, int) and not isinstance(v, bool)):
+        return v
+    raise GradcliError(f"slice bounds must be integers, got {functions._describe(v)}", kind="index")
+
+
+def _index(idx) -> tuple:
+    items = idx if isinstance(idx, tuple) else (idx,)
+    for item in items:
+        if isinstance(item, bool) or not (isinstance(item, (int, slice)) or item is None
+                                          or item is Ellipsis):
+            raise GradcliError(f"indices must be integers, slices, None or ..., got "
+                               f"{functions._describe(item)}", kind="index")
+    return items
+
+
+def _check_index(x: Tensor, idx: tuple) -> None:
+    """Validate against the logical shape, so that errors never mention lead axes."""
+    real = [i for i in idx if i is not None and i is not Ellipsis]
+    if sum(1 for i in idx if i is Ellipsis) > 1:
+        raise GradcliError("an index can only have one ellipsis (...)", kind="index")
+    if len(real) > x.nd:
+        raise GradcliError(f"too many indices for a tensor of shape {x.shape}", kind="index")
+    axis = 0
+    for i, item in enumerate(idx):
+        if item is Ellipsis:
+            axis = x.nd - len([r for r in idx[i + 1:] if r is not None])
+            continue
+        if item is None:
+            continue
+        if isinstance(item, int):
+            n = x.shape[axis]
+            if not -n <= item < n:
+                raise GradcliError(f"index {item} is out of range for axis {axis} of size {n} "
+                                   f"(shape {x.shape})", kind="index")
+        elif isinstance(item, slice) and item.step == 0:
+            raise GradcliError("a slice step cannot be zero", kind="index")
+        axis += 1
+
+
+def _subscript(value, idx):
+    if isinstance(value, tuple) and isinstance(idx, int):  # x.shape[0]
+        try:
+            return value[idx]
+        except IndexError:
+            raise GradcliError(f"index {idx} is out of range for {value}", kind="index") from None
+    if not isinstance(value, Tensor):
+        raise GradcliError(f"cannot index {functions._describe(value)}", kind="index")
+    idx = _index(idx)
+    _check_index(value, idx)
+    return ops.index(value, idx)
+
+
+def _setitem(ctx, target, idx: tuple, value) -> Tensor:
+    if not isinstance(target, Tensor):
+        raise GradcliError("only tensors can be assigned into", kind="index")
+    _check_index(target, idx)
+    value = to_tensor(ctx, value)
+    import numpy as np  # noqa: PLC0415 - shape arithmetic on a zero-size view
+    region = np.broadcast_to(np.empty(()), target.shape)[idx].shape
+    try:
+        fits = np.broadcast_shapes(value.shape, region) == region
+    except ValueError:
+        fits = False
+    if not fits:
+        raise GradcliError(f"cannot assign a value of shape {value.shape} to a region of shape "
+                           f"{region}", kind="shape")
+    return ops.index_put(target, value, idx)
+
+
+def _bindable(ctx, value, stmt, source):
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (list, int, float)) and not isinstance(value, bool):
+        return to_tensor(ctx, value)
+    raise GradcliError(f"cannot bind {stmt.target} to {functions._describe(value)}", kind="value",
+                       line=stmt.line, column=stmt.column, source=source.line(stmt.line))

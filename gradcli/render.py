@@ -1,0 +1,131 @@
+"""Results -> strict JSON, Rich tables, and .npz files. Pure presentation, no computing."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _plain(value, flags: dict):
+    """Arrays -> numbers and nested lists; NaN/inf -> strings (the protobuf JSON convention)."""
+    if isinstance(value, dict):
+        return {k: _plain(v, flags) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and not isinstance(value, np.ndarray):
+        return [_plain(v, flags) for v in value]
+    if isinstance(value, (np.ndarray, np.generic)):
+        arr = np.asarray(value)
+        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+            flags["nonfinite"] = True
+            obj = arr.astype(object)
+            obj[np.isnan(arr)] = "NaN"
+            obj[np.isposinf(arr)] = "Infinity"
+            obj[np.isneginf(arr)] = "-Infinity"
+            return obj.tolist()
+        return arr.tolist()
+    if isinstance(value, float) and not math.isfinite(value):
+        flags["nonfinite"] = True
+        return "NaN" if math.isnan(value) else NONFINITE[value]
+    return value
+
+
+def to_json(result: dict) -> tuple[str, bool]:
+    """One strict RFC 8259 document; also says whether non-finite numbers were replaced."""
+    flags: dict = {}
+    doc = {k: v for k, v in result.items() if not k.startswith("_")}
+    text = json.dumps(_plain(doc, flags), allow_nan=False, separators=(",", ":"))
+    return text, bool(flags)
+
+
+def save_npz(path: str, result: dict) -> None:
+    """outputs/NAME, grad/NAME, jacobian/OUT/IN, matrix, jvp/NAME, hessian/A/B, sparse/..."""
+    arrays: dict[str, np.ndarray] = {}
+    for key in ("outputs", "grad", "jvp"):
+        for name, value in (result.get(key) or {}).items():
+            if value is not None:
+                arrays[f"{key}/{name}"] = np.asarray(value)
+    for key in ("jacobian", "hessian"):
+        for a, row in (result.get(key) or {}).items():
+            for b, value in row.items():
+                if value is not None:
+                    arrays[f"{key}/{a}/{b}"] = np.asarray(value)
+    if result.get("matrix") is not None:
+        arrays["matrix"] = np.asarray(result["matrix"])
+    for name, value in (result.get("sparse") or {}).items():
+        arrays[f"sparse/{name}"] = np.asarray(value)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+# -- tables --------------------------------------------------------------------------------------
+
+def _fmt_number(x: float, precision: int) -> str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:.{precision}g}"
+
+
+def format_value(value, precision: int = 6, width: int = 60) -> str:
+    if value is None:
+        return "None (not differentiated)"
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return _fmt_number(float(arr), precision)
+    with np.printoptions(precision=precision, threshold=60, edgeitems=3, linewidth=width,
+                         floatmode="maxprec", suppress=False):
+        return np.array2string(arr, separator=", ",
+                               formatter={"float_kind": lambda x: _fmt_number(float(x), precision)})
+
+
+def tables(result: dict, precision: int, console) -> None:
+    from rich.table import Table  # noqa: PLC0415 - Rich only when a person reads the output
+
+    def section(title: str, rows, key_header="name", value_header="value"):
+        table = Table(title=title, title_justify="left", show_header=True, header_style="bold")
+        table.add_column(key_header, style="cyan", no_wrap=True)
+        table.add_column("shape", justify="right")
+        table.add_column(value_header, overflow="fold")
+        for name, value in rows.items():
+            shape = "" if value is None else str(tuple(np.shape(value))).replace(",)", ")")
+            table.add_row(name, shape, format_value(value, precision))
+        console.print(table)
+
+    if result.get("inputs"):
+        section("inputs", result["inputs"])
+    if result.get("outputs"):
+        section("outputs", result["outputs"])
+    if result.get("gradient"):
+        section("gradient (the vector v in v^T J)", result["gradient"], "output")
+    if "grad" in result:
+        section("gradients", result["grad"], "input", "grad")
+    if "jvp" in result:
+        section("Jacobian-vector product", result["jvp"], "output", "J v")
+    if result.get("matrix") is not None and result.get("rows") is not None:
+        title = "Hessian" if "hessian" in result else "Jacobian"
+        extra = f"  (mode {result['mode']}, {result['passes']} passes)" if "mode" in result else ""
+        matrix_table(title + extra, np.asarray(result["matrix"]), result["rows"], result["cols"],
+                     precision, console)
+    for line in result.get("_notes", []):
+        console.print(line)
+
+
+def matrix_table(title, matrix, rows, cols, precision, console, max_cols: int = 8, max_rows: int = 40):
+    from rich.table import Table  # noqa: PLC0415
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("", style="cyan", no_wrap=True)
+    shown_cols = cols[:max_cols]
+    for c in shown_cols:
+        table.add_column(c, justify="right")
+    if len(cols) > max_cols:
+        table.add_column(f"... {len(cols) - max_cols} more", justify="left")
+    for i, label in enumerate(rows[:max_rows]):
+        cells = [_fmt_number(float(v), precision) for v in matrix[i, :max_cols]]
+        table.add_row(label, *cells, *([""] if len(cols) > max_cols else []))
+    console.print(table)
+    if len(rows) > max_rows or len(cols) > max_cols:
+        console.print(f"[dim]{matrix.shape[0]} x {matrix.shape[1]}: showing part; --json or --save "
+                      "FILE.npz has all of it[/dim]")

@@ -1,0 +1,212 @@
+"""Tensors that remember how they were made, and `apply`, the one way to make them.
+
+Shapes have two parts. A tensor's *logical* shape is the one the program sees;
+in front of it may stand *lead* axes that batch many seeds (a Jacobian's rows)
+or many points through the graph at once. Every op rule addresses logical axes
+from the end (negative axes, `...`), so one rule serves batched and unbatched
+arrays alike; `apply` lines operands up so that lead axes never meet logical
+ones. `nd` is the logical rank; the lead rank is `data.ndim - nd`.
+
+Tensors are numbered as they are made. A parent is always made before its
+child, so reverse creation order is a topological order: backward needs no
+graph search and no recursion.
+"""
+from __future__ import annotations
+
+import itertools
+
+from . import backend
+from .errors import GradcliError
+from .limits import MAX_ELEMENTS
+
+_counter = itertools.count()
+
+# Off while the engine runs first-order rules: their results need no history of their own.
+# On (create_graph) when a backward pass must itself be differentiated, as for Hessians.
+recording = True
+
+# The op table fills this (ops.py) so that Tensor's operators can find their primitives.
+PRIMITIVES: dict[str, "Op"] = {}
+
+
+class Op:
+    """A primitive: its forward on arrays and its derivative rules on Tensors.
+
+    Either `partials` (elementwise ops: one function per input giving d ans / d input,
+    from which both VJP and JVP follow) or explicit `vjp`/`jvp` rules (other ops).
+    A rule receives Tensors, so the backward pass can itself be differentiated.
+    """
+
+    __slots__ = ("name", "forward", "partials", "vjp", "jvp", "elementwise", "differentiable",
+                 "backward_name", "doc")
+
+    def __init__(self, name, forward, *, partials=None, vjp=None, jvp=None, elementwise=False,
+                 differentiable=True, backward_name=None, doc=""):
+        self.name = name
+        self.forward = forward
+        self.partials = partials
+        self.vjp = vjp
+        self.jvp = jvp
+        self.elementwise = elementwise or partials is not None
+        self.differentiable = differentiable
+        self.backward_name = backward_name or name.capitalize() + "Backward0"
+        self.doc = doc
+
+    def __repr__(self):
+        return f"Op({self.name})"
+
+
+class Tensor:
+    __slots__ = ("data", "nd", "requires_grad", "op", "inputs", "params", "index", "__weakref__")
+
+    def __init__(self, data, nd: int | None = None, requires_grad: bool = False):
+        self.data = data
+        self.nd = data.ndim if nd is None else nd
+        self.requires_grad = requires_grad
+        self.op = None
+        self.inputs = ()
+        self.params = None
+        self.index = next(_counter)
+
+    # -- shape ------------------------------------------------------------------------
+    @property
+    def lead(self) -> int:
+        return self.data.ndim - self.nd
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.data.shape[self.data.ndim - self.nd:])
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def __repr__(self):
+        return f"Tensor(shape={self.shape}, lead={self.data.shape[:self.lead]}, op={self.op})"
+
+    # -- arithmetic, so that rules read like the math ------------------------------------
+    def __add__(self, other):
+        return apply(PRIMITIVES["add"], self, as_tensor(other, self))
+
+    def __radd__(self, other):
+        return apply(PRIMITIVES["add"], as_tensor(other, self), self)
+
+    def __sub__(self, other):
+        return apply(PRIMITIVES["sub"], self, as_tensor(other, self))
+
+    def __rsub__(self, other):
+        return apply(PRIMITIVES["sub"], as_tensor(other, self), self)
+
+    def __mul__(self, other):
+        return apply(PRIMITIVES["mul"], self, as_tensor(other, self))
+
+    def __rmul__(self, other):
+        return apply(PRIMITIVES["mul"], as_tensor(other, self), self)
+
+    def __truediv__(self, other):
+        return apply(PRIMITIVES["div"], self, as_tensor(other, self))
+
+    def __rtruediv__(self, other):
+        return apply(PRIMITIVES["div"], as_tensor(other, self), self)
+
+    def __pow__(self, other):
+        return apply(PRIMITIVES["pow"], self, as_tensor(other, self))
+
+    def __neg__(self):
+        return apply(PRIMITIVES["neg"], self)
+
+    def __matmul__(self, other):
+        from .ops import matmul  # noqa: PLC0415 - the table imports this module
+        return matmul(self, other)
+
+
+def constant(value, like: Tensor | None = None, dtype=None) -> Tensor:
+    """A tensor that needs no gradient: a number, or an array already in the namespace."""
+    xp = backend.xp
+    dtype = like.data.dtype if like is not None else dtype
+    return Tensor(xp.asarray(value, dtype=dtype), None)
+
+
+def as_tensor(value, like: Tensor) -> Tensor:
+    return value if isinstance(value, Tensor) else constant(value, like)
+
+
+def mask(t: Tensor, predicate) -> Tensor:
+    """A 0/1 tensor of t's dtype from a predicate on its data: derivative masks need no gradient."""
+    xp = backend.xp
+    return Tensor(xp.astype(predicate(t.data), t.data.dtype), t.nd)
+
+
+def _align(inputs) -> list:
+    """Arrays of an elementwise op, reshaped so that lead axes line up with lead axes.
+
+    An input with lead axes and a smaller logical rank gets 1s between the two parts;
+    then NumPy's right-aligned broadcasting does the rest.
+    """
+    xp = backend.xp
+    nd = max(t.nd for t in inputs)
+    arrays = []
+    for t in inputs:
+        a = t.data
+        lead = a.ndim - t.nd
+        if lead and t.nd < nd:
+            a = xp.reshape(a, a.shape[:lead] + (1,) * (nd - t.nd) + a.shape[lead:])
+        arrays.append(a)
+    return arrays
+
+
+def _check_broadcast(op: Op, inputs) -> None:
+    shapes = [t.shape for t in inputs]
+    if all(s == shapes[0] for s in shapes):
+        return
+    import numpy as np  # noqa: PLC0415 - shape arithmetic only
+    try:
+        out = np.broadcast_shapes(*shapes)
+    except ValueError:
+        pretty = " and ".join(str(tuple(s)) for s in shapes)
+        raise GradcliError(f"{op.name}: shapes {pretty} cannot be broadcast together",
+                           kind="shape") from None
+    check_size(out, op.name)
+
+
+def check_size(shape, what: str) -> None:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    if n > MAX_ELEMENTS:
+        raise GradcliError(f"{what}: a tensor of shape {tuple(shape)} has {n:,} elements, "
+                           f"over the limit of {MAX_ELEMENTS:,}", kind="limit")
+
+
+def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
+    """Run a primitive on Tensors; record it for differentiation when an input needs it."""
+    if op.elementwise and len(inputs) > 1:
+        _check_broadcast(op, inputs)
+        arrays = _align(inputs)
+    else:
+        arrays = [t.data for t in inputs]
+    watch = backend.watch
+    if watch.label_override is None:
+        watch.label = op.name
+    try:
+        ans = op.forward(backend.xp, *arrays, **params)
+    except GradcliError:
+        raise
+    except (ValueError, TypeError, IndexError) as exc:
+        shapes = ", ".join(str(t.shape) for t in inputs)
+        raise GradcliError(f"{op.name} of shapes {shapes}: {exc}", kind="shape") from None
+    lead = max((t.data.ndim - t.nd for t in inputs), default=0)
+    out = Tensor(ans, ans.ndim - lead)
+    if recording and op.differentiable and any(t.requires_grad for t in inputs):
+        out.requires_grad = True
+        out.op = op
+        out.inputs = inputs
+        out.params = params
+    return out

@@ -85,7 +85,8 @@ def tables(result: dict, precision: int, console) -> None:
     from rich.table import Table  # noqa: PLC0415 - Rich only when a person reads the output
 
     def section(title: str, rows, key_header="name", value_header="value"):
-        table = Table(title=title, title_justify="left", show_header=True, header_style="bold")
+        console.print(f"[bold]{title}[/bold]")
+        table = Table(show_header=True, header_style="bold")
         table.add_column(key_header, style="cyan", no_wrap=True)
         table.add_column("shape", justify="right")
         table.add_column(value_header, overflow="fold")
@@ -115,7 +116,8 @@ def tables(result: dict, precision: int, console) -> None:
 
 def matrix_table(title, matrix, rows, cols, precision, console, max_cols: int = 8, max_rows: int = 40):
     from rich.table import Table  # noqa: PLC0415
-    table = Table(title=title, title_justify="left", header_style="bold")
+    console.print(f"[bold]{title}[/bold]")
+    table = Table(header_style="bold")
     table.add_column("", style="cyan", no_wrap=True)
     shown_cols = cols[:max_cols]
     for c in shown_cols:

@@ -31,6 +31,18 @@ def _names(spec) -> list[str] | None:
     return names or None
 
 
+class _SeededRng:
+    """numpy.random, made on first use: importing it costs start-up time most programs never need."""
+
+    def __init__(self, seed: int):
+        self._seed, self._rng = seed, None
+
+    def __getattr__(self, name):
+        if self._rng is None:
+            self._rng = np.random.default_rng(self._seed)
+        return getattr(self._rng, name)
+
+
 class Computation:
     """A program with values for its inputs, evaluated once; derivatives on demand."""
 
@@ -41,7 +53,9 @@ class Computation:
         backend.use(device)
         self.program = program if isinstance(program, Program) else Program(program)
         self.dtype = backend.dtype_of(dtype)
-        self.ctx = Context(self.dtype, np.random.default_rng(seed))
+        self._host_inputs: dict[int, np.ndarray] = {}  # leaf index -> its value, kept on the host
+        self._host_dtype = np.dtype(dtype)
+        self.ctx = Context(self.dtype, _SeededRng(seed))
         inputs = self.program.input_names
         values = dict(values or {})
         unknown = [n for n in values if n not in self.program.inputs]
@@ -54,14 +68,19 @@ class Computation:
                 raise GradcliError(f"--wrt: {name!r} is not an input of the program (inputs: "
                                    f"{', '.join(inputs) or 'none'})", kind="input")
         leaves = {name: self._leaf(name, self._array(name, value)) for name, value in values.items()}
-        self.env = self.program.run(leaves, self.ctx, leaf=lambda name, t: self._leaf(name, t))
-        self.inputs = {name: self.env[name] for name in inputs}
+        made = dict(leaves)  # the input leaves themselves: `c = c + 1` may re-bind an input's name
+
+        def leaf(name, t):
+            made[name] = self._leaf(name, t)
+            return made[name]
+        self.env = self.program.run(leaves, self.ctx, leaf=leaf)
+        self.inputs = {name: made[name] for name in inputs}
         self.output_names = _names(outputs) or self.program.default_outputs
+        targets = list(dict.fromkeys(s.target for s in self.program.statements))
         for name in self.output_names:
-            if name not in self.env or name in self.program.inputs and name not in self.program.bindings \
-                    and self.program.inputs[name].default is None:
+            if name not in self.env or name not in targets:
                 raise GradcliError(f"--output: {name!r} is not bound by the program (outputs can be "
-                                   f"{', '.join(self.program.bindings)})", kind="input")
+                                   f"{', '.join(targets)})", kind="input")
         self.outputs = {name: self.env[name] for name in self.output_names}
 
     # -- inputs -------------------------------------------------------------------------------
@@ -91,11 +110,17 @@ class Computation:
 
     def _leaf(self, name: str, value) -> Tensor:
         data = value.data if isinstance(value, Tensor) else backend.from_numpy(value, self.dtype)
-        return Tensor(data, None, requires_grad=name in self.wrt)
+        leaf = Tensor(data, None, requires_grad=name in self.wrt)
+        if backend.xp is not np and isinstance(value, np.ndarray):
+            # the inputs are reported with the results: keep them here rather than copy them back
+            self._host_inputs[leaf.index] = value.astype(self._host_dtype, copy=False)
+        return leaf
 
     # -- results ------------------------------------------------------------------------------
     def _inputs_dict(self):
-        return {n: backend.to_numpy(t.data) for n, t in self.inputs.items()}
+        host = self._host_inputs
+        return {n: host[t.index] if t.index in host else backend.to_numpy(t.data)
+                for n, t in self.inputs.items()}
 
     def _outputs_dict(self):
         return {n: backend.to_numpy(t.data) for n, t in self.outputs.items()}
@@ -173,10 +198,10 @@ class Computation:
     def backward(self, gradients=None, retain=None) -> dict:
         """out.backward(gradient): the VJP for every input (None for constants)."""
         seeds = self.cotangents(gradients)
-        retained = {n: self.env[n] for n in (_names(retain) or [])}
-        for n in retained:
+        for n in _names(retain) or []:  # checked before the lookup: an unknown name is not a bug
             if n not in self.program.bindings and n not in self.program.inputs:
                 raise GradcliError(f"--retain-grad: {n!r} is not bound by the program", kind="input")
+        retained = {n: self.env[n] for n in (_names(retain) or [])}
         outs = list(self.outputs.values())
         cot = [Tensor(backend.from_numpy(seeds[n], self.dtype)) for n in self.outputs]
         grads = engine.backward(outs, cot, keep=list(retained.values()))
@@ -199,12 +224,14 @@ class Computation:
     def wrt_leaves(self) -> list[Tensor]:
         return [self.inputs[n] for n in self.wrt]
 
-    def jacobian(self, mode: str = "auto", chunk: int | None = None) -> dict:
+    def jacobian(self, mode: str = "auto", chunk: int | None = None, sparse: bool = False) -> dict:
         from .limits import MAX_ELEMENTS  # noqa: PLC0415
         outs = list(self.outputs.values())
         ins = self.wrt_leaves()
         m = sum(o.size for o in outs)
         n = sum(i.size for i in ins)
+        if sparse:  # only the nonzeros are stored: the dense size limit does not apply
+            return self.sparse_jacobian(mode, chunk)
         if m * n > MAX_ELEMENTS:
             raise GradcliError(f"the Jacobian would have {m:,} x {n:,} = {m * n:,} elements, over "
                                f"the limit of {MAX_ELEMENTS:,}", kind="limit")
@@ -215,16 +242,155 @@ class Computation:
         run = engine.jacobian_forward if mode == "forward" else engine.jacobian_reverse
         blocks, passes = run(outs, ins, chunk=chunk)
         result = self.evaluate()
-        result["jacobian"] = {o: {i: backend.to_numpy(b) for i, b in zip(self.wrt, row)}
-                              for o, row in zip(self.outputs, blocks)}
+        blocks = _to_host(blocks)  # each block crosses from the device once
+        result["jacobian"] = {o: dict(zip(self.wrt, row)) for o, row in zip(self.outputs, blocks)}
         result["matrix"] = np.concatenate(
-            [np.concatenate([backend.to_numpy(b).reshape(o.size, i.size) for b, i in zip(row, ins)], axis=1)
+            [np.concatenate([b.reshape(o.size, i.size) for b, i in zip(row, ins)], axis=1)
              for row, o in zip(blocks, outs)], axis=0) if ins and outs else np.zeros((m, n))
         result["rows"] = labels(self.outputs)
         result["cols"] = labels({k: self.inputs[k] for k in self.wrt})
         result["mode"] = mode
         result["passes"] = passes
         return result
+
+    def sparse_jacobian(self, mode: str = "auto", chunk: int | None = None) -> dict:
+        """The Jacobian's structural nonzeros as coordinates, from compressed (coloured) seeds."""
+        if mode not in ("auto", "reverse", "forward"):
+            raise GradcliError(f"--mode must be auto, reverse or forward, got {mode!r}", kind="usage")
+        rows, cols, values, shape, mode, passes = engine.jacobian_sparse(
+            list(self.outputs.values()), self.wrt_leaves(), mode=mode, chunk=chunk)
+        result = self.evaluate()
+        result["sparse"] = {"shape": list(shape), "row": rows, "col": cols, "value": values}
+        result["rows"] = labels(self.outputs)
+        result["cols"] = labels({k: self.inputs[k] for k in self.wrt})
+        result["mode"] = mode
+        result["passes"] = passes
+        return result
+
+    # -- forward mode and second order ----------------------------------------------------------
+    def tangents(self, specs) -> dict[str, np.ndarray]:
+        """--tangent specs (flat over the wrt inputs, nested for one input, NAME=VALUE, or
+        {input: value}) summed per wrt input; inputs not named get a zero tangent."""
+        leaves = {n: self.inputs[n] for n in self.wrt}
+        if not specs:
+            if sum(t.size for t in leaves.values()) == 1:  # as torch.autograd.functional.jvp
+                return {n: np.ones(t.shape) for n, t in leaves.items()}
+            raise GradcliError("jvp needs a tangent: give --tangent with one value per element of "
+                               f"the inputs ({', '.join(f'{n}: {t.size}' for n, t in leaves.items())})",
+                               kind="usage")
+        total = {n: np.zeros(t.shape) for n, t in leaves.items()}
+        for spec in [specs] if isinstance(specs, (str, dict)) else specs:
+            for name, arr in self._tangent_parts(spec, leaves):
+                total[name] = total[name] + arr
+        return total
+
+    def _tangent_parts(self, spec, leaves):
+        what = "--tangent"
+        if isinstance(spec, dict):
+            items = list(spec.items())
+        elif isinstance(spec, str) and split_named(spec)[0] is not None:
+            items = [split_named(spec)]
+        else:
+            if isinstance(spec, str):
+                text = "[" + spec + "]" if len(split_top_level(spec)) > 1 else spec
+                arr = parse_value(text, self.ctx, what=what)
+            else:
+                arr = np.asarray(spec, dtype=np.float64)
+            total = sum(t.size for t in leaves.values())
+            if arr.size != total:
+                sizes = ", ".join(f"{n}: {t.size}" for n, t in leaves.items())
+                raise GradcliError(f"{what} has {arr.size} values, but the differentiated inputs "
+                                   f"have {total} ({sizes})", kind="value")
+            flat, parts, start = arr.reshape(-1), [], 0
+            for name, t in leaves.items():
+                parts.append((name, flat[start:start + t.size].reshape(t.shape)))
+                start += t.size
+            return parts
+        parts = []
+        for name, value in items:
+            if name not in leaves:
+                raise GradcliError(f"{what} {name}=...: {name!r} is not a differentiated input "
+                                   f"(--wrt: {', '.join(leaves) or 'none'})", kind="value")
+            if isinstance(value, str):
+                text = "[" + value + "]" if len(split_top_level(value)) > 1 else value
+                arr = parse_value(text, self.ctx, what=f"{what} {name}")
+            else:
+                arr = np.asarray(value, dtype=np.float64)
+            shape = leaves[name].shape
+            if arr.size != leaves[name].size:
+                raise GradcliError(f"{what} {name}: expected {leaves[name].size} values (shape "
+                                   f"{shape}), got {arr.size}", kind="value")
+            parts.append((name, arr.reshape(shape)))
+        return parts
+
+    def _tangent_tensors(self, tangents: dict) -> list[Tensor]:
+        return [Tensor(backend.from_numpy(tangents[n], self.dtype)) for n in self.wrt]
+
+    def jvp(self, tangents=None) -> dict:
+        """The Jacobian-vector product J v of every output, one forward pass."""
+        v = self.tangents(tangents)
+        outs = list(self.outputs.values())
+        dots = engine.jvp(outs, self.wrt_leaves(), self._tangent_tensors(v))
+        result = self.evaluate()
+        result["tangent"] = v
+        result["jvp"] = {n: np.zeros(o.shape) if d is None else
+                         backend.to_numpy(engine.fit(d, o.shape).data)
+                         for (n, o), d in zip(self.outputs.items(), dots)}
+        return result
+
+    def _scalar_output(self) -> tuple[str, Tensor]:
+        if len(self.outputs) != 1:
+            raise GradcliError(f"hessian needs one scalar output, the program has {len(self.outputs)} "
+                               f"({', '.join(self.outputs)})", kind="usage",
+                               hint="pick one with --output NAME")
+        (name, out), = self.outputs.items()
+        if out.size != 1:
+            raise GradcliError(f"hessian needs a scalar output, {name!r} has shape {out.shape} "
+                               f"({out.size} elements)", kind="usage",
+                               hint="reduce it (e.g. .sum()) or use jacobian")
+        return name, out
+
+    def _gradient_tensors(self, out: Tensor) -> list[Tensor]:
+        """The gradient as recorded Tensors; a constant zero where it does not depend on the input."""
+        leaves = self.wrt_leaves()
+        grads = engine.gradient_graph(out, leaves) if out.requires_grad else [None] * len(leaves)
+        return [Tensor(backend.xp.zeros(leaf.shape, dtype=self.dtype)) if g is None else
+                engine.fit(g, leaf.shape) for g, leaf in zip(grads, leaves)]
+
+    def hessian(self, tangent=None, chunk: int | None = None) -> dict:
+        """Forward over reverse: J of the recorded gradient (exact). With a tangent: H v only."""
+        from .limits import MAX_ELEMENTS  # noqa: PLC0415
+        _, out = self._scalar_output()
+        leaves = self.wrt_leaves()
+        grads = self._gradient_tensors(out)
+        if tangent is not None:
+            v = self.tangents(tangent)
+            dots = engine.jvp(grads, leaves, self._tangent_tensors(v))
+            result = self.evaluate()
+            result["tangent"] = v
+            result["hvp"] = {n: np.zeros(leaf.shape) if d is None else
+                             backend.to_numpy(engine.fit(d, leaf.shape).data)
+                             for n, leaf, d in zip(self.wrt, leaves, dots)}
+            return result
+        n = sum(leaf.size for leaf in leaves)
+        if n * n > MAX_ELEMENTS:
+            raise GradcliError(f"the Hessian would have {n:,} x {n:,} = {n * n:,} elements, over the "
+                               f"limit of {MAX_ELEMENTS:,}", kind="limit",
+                               hint="--tangent V gives the Hessian-vector product without the matrix")
+        blocks, passes = engine.jacobian_forward(grads, leaves, chunk=chunk)
+        result = self.evaluate()
+        blocks = _to_host(blocks)  # each block crosses from the device once
+        result["hessian"] = {a: dict(zip(self.wrt, row)) for a, row in zip(self.wrt, blocks)}
+        result["matrix"] = np.concatenate(
+            [np.concatenate([b.reshape(la.size, lb.size) for b, lb in zip(row, leaves)],
+                            axis=1) for row, la in zip(blocks, leaves)], axis=0) if leaves else np.zeros((0, 0))
+        result["rows"] = result["cols"] = labels({k: self.inputs[k] for k in self.wrt})
+        result["passes"] = passes
+        return result
+
+
+def _to_host(blocks) -> list[list[np.ndarray]]:
+    return [[backend.to_numpy(b) for b in row] for row in blocks]
 
 
 def labels(tensors: dict[str, Tensor]) -> list[str]:

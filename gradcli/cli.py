@@ -31,6 +31,13 @@ Device = Annotated[str, typer.Option("--device", envvar="GRADCLI_DEVICE", help="
 Seed = Annotated[int, typer.Option("--seed", help="seed for rand/randn")]
 Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="significant digits in tables")]
 Save = Annotated[Optional[str], typer.Option("--save", help="also write every array to FILE.npz")]
+Points = Annotated[Optional[str], typer.Option(
+    "--points", help="evaluate at every point of FILE (- = stdin): NDJSON, CSV, .npy or .npz; "
+                     "streams NDJSON results (or --save FILE.npz)")]
+KeepGoing = Annotated[bool, typer.Option(
+    "--keep-going", help="with --points: write an error object for a bad point and go on (exit 2 at the end)")]
+ChunkSize = Annotated[Optional[int], typer.Option(
+    "--chunk-size", min=1, help="with --points: points read, computed and written together (default 4096; .npy/.npz: up to 131072)")]
 
 
 @dataclass
@@ -47,6 +54,9 @@ class Common:
     seed: int = 0
     precision: int = 6
     save: str | None = None
+    points: str | None = None
+    keep_going: bool = False
+    chunk_size: int | None = None
 
 
 def _common(scope: dict) -> Common:
@@ -81,22 +91,26 @@ def _read_text(path: str, option: str) -> str:
         raise GradcliError(f"{option}: {path} is not UTF-8 text", kind="value") from None
 
 
-def computation(opts: Common):
-    from .api import Computation  # noqa: PLC0415
+def input_values(opts: Common) -> dict:
     from .values import load_inputs_file, parse_assignments  # noqa: PLC0415
-    text = read_program(opts)
     values: dict = {}
     if opts.inputs is not None:
         values.update(load_inputs_file(opts.inputs))
     values.update(parse_assignments(opts.at or []))
-    return Computation(text, values, wrt=opts.wrt, outputs=opts.output, dtype=opts.dtype,
+    return values
+
+
+def computation(opts: Common):
+    from .api import Computation  # noqa: PLC0415
+    text = read_program(opts)
+    return Computation(text, input_values(opts), wrt=opts.wrt, outputs=opts.output, dtype=opts.dtype,
                        seed=opts.seed, device=opts.device)
 
 
 def emit(result: dict, opts: Common) -> None:
     """stdout carries the data; warnings go to stderr."""
     from . import backend  # noqa: PLC0415
-    for message in backend.watch.messages():
+    for message in backend.watch.messages() or backend.device_warnings(result):
         backend.warn(message)
     if opts.save:
         from .render import save_npz  # noqa: PLC0415
@@ -113,7 +127,10 @@ def emit(result: dict, opts: Common) -> None:
     else:
         from rich.console import Console  # noqa: PLC0415
         from .render import tables  # noqa: PLC0415
-        tables(result, opts.precision, Console(highlight=False))
+        try:
+            tables(result, opts.precision, Console(highlight=False))
+        except SystemExit:  # Rich's answer to a closed pipe (`| head`) is exit 1, our "check failed"
+            raise BrokenPipeError from None
     sys.stdout.flush()
 
 
@@ -121,6 +138,9 @@ def run(scope: dict, compute) -> None:
     """Build the computation from the shared options, compute, render."""
     from . import backend  # noqa: PLC0415
     opts = _common(scope)
+    if opts.points is not None:  # many points: batched, streamed (points.py)
+        from .points import run_points  # noqa: PLC0415
+        return run_points(opts, compute, read_program(opts), input_values(opts))
     with backend.watch:
         result = compute(computation(opts))
     emit(result, opts)
@@ -131,7 +151,8 @@ def run(scope: dict, compute) -> None:
 @app.command("eval")
 def eval_(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
           output: Outputs = None, json: Json = False, dtype: Dtype = "float64", device: Device = "cpu",
-          seed: Seed = 0, precision: Precision = 6, save: Save = None):
+          seed: Seed = 0, precision: Precision = 6, save: Save = None, points: Points = None,
+          keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
     """Evaluate the program: its outputs."""
     run(locals(), lambda c: c.evaluate())
 
@@ -144,7 +165,8 @@ def backward(program: Programs = None, file: ProgramFile = None, at: At = None, 
              retain_grad: Annotated[Optional[str], typer.Option(
                  "--retain-grad", help="comma list of intermediates whose gradients to report")] = None,
              json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
-             precision: Precision = 6, save: Save = None):
+             precision: Precision = 6, save: Save = None, points: Points = None,
+             keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
     """out.backward(gradient): vector-Jacobian products for every input."""
     run(locals(), lambda c: c.backward(gradient, retain=retain_grad))
 
@@ -152,7 +174,8 @@ def backward(program: Programs = None, file: ProgramFile = None, at: At = None, 
 @app.command()
 def grad(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
          output: Outputs = None, wrt: Wrt = None, json: Json = False, dtype: Dtype = "float64",
-         device: Device = "cpu", seed: Seed = 0, precision: Precision = 6, save: Save = None):
+         device: Device = "cpu", seed: Seed = 0, precision: Precision = 6, save: Save = None,
+         points: Points = None, keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
     """The gradient of a scalar output."""
     run(locals(), lambda c: c.backward(None))
 
@@ -162,11 +185,15 @@ def jacobian(program: Programs = None, file: ProgramFile = None, at: At = None, 
              output: Outputs = None, wrt: Wrt = None,
              mode: Annotated[str, typer.Option("--mode", help="auto, reverse or forward")] = "auto",
              chunk_size: Annotated[Optional[int], typer.Option(
-                 "--chunk-size", min=1, help="seeds per pass (default: chosen to bound memory)")] = None,
+                 "--chunk-size", min=1, help="seeds per pass (default: chosen to bound memory); "
+                                             "with --points: points per chunk (default 4096)")] = None,
+             sparse: Annotated[bool, typer.Option(
+                 "--sparse", help="only the nonzeros, as coordinates, from coloured (compressed) seeds")] = False,
              json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
-             precision: Precision = 6, save: Save = None):
+             precision: Precision = 6, save: Save = None, points: Points = None,
+             keep_going: KeepGoing = False):
     """The full Jacobian of the outputs with respect to the inputs."""
-    run(locals(), lambda c: c.jacobian(mode, chunk=chunk_size))
+    run(locals(), lambda c: c.jacobian(mode, chunk=chunk_size, sparse=sparse))
 
 
 def _version(value: bool):
@@ -260,3 +287,7 @@ def entry() -> None:
         _silence_stdout()
         code = code or 141
     sys.exit(code)
+
+
+from . import cli_derivatives  # noqa: E402,F401 - registers jvp and hessian
+from . import cli_math  # noqa: E402,F401 - registers symbolic, explain, check, graph

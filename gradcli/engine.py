@@ -10,6 +10,9 @@ Un-broadcasting happens here, once, never inside a rule.
 from __future__ import annotations
 
 import contextlib
+import sys
+
+import numpy as np
 
 from . import backend, tensor
 from .ops import broadcast_to, sum_to
@@ -29,15 +32,26 @@ def recording(enabled: bool):
         tensor.recording = old
 
 
-@contextlib.contextmanager
-def _label(text: str):
-    watch = backend.watch
-    old = watch.label_override
-    watch.label_override = text
-    try:
-        yield
-    finally:
-        watch.label_override = old
+class _label:
+    """Name the operation for floating-point warnings while a rule runs.
+
+    A class rather than @contextmanager: it is entered once per node of a backward
+    pass, and a generator-based manager costs several times as much there.
+    """
+
+    __slots__ = ("old", "text")
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __enter__(self):
+        watch = backend.watch
+        self.old = watch.label_override
+        watch.label_override = self.text
+
+    def __exit__(self, *exc):
+        backend.watch.label_override = self.old
+        return False
 
 
 def graph(outputs) -> list[Tensor]:
@@ -63,7 +77,7 @@ def fit(g: Tensor, shape: tuple) -> Tensor:
     return broadcast_to(g, tuple(shape)) if g.shape != tuple(shape) else g
 
 
-def _scale(g: Tensor, p) -> Tensor | None:
+def _scale(g: Tensor, p, node: Tensor | None = None) -> Tensor | None:
     if p is None:
         return None
     if isinstance(p, (int, float)):
@@ -72,14 +86,43 @@ def _scale(g: Tensor, p) -> Tensor | None:
         if p == -1:
             return -g
         return g * float(p)
+    if node is not None and _scratch(p, g, node):
+        p.data *= g.data  # g * p written over the partial, a big temporary nothing else holds
+        return p
     return g * p
+
+
+# Below this many elements a fresh array costs nothing worth saving.
+SCRATCH_ELEMENTS = 1 << 16
+
+
+def _scratch(p: Tensor, g: Tensor, node: Tensor) -> bool:
+    """Whether the partial p of node is a large NumPy temporary that g * p may overwrite.
+
+    On big tensors a fresh array's first touch (the kernel zeroing its pages) costs more
+    than the multiplication itself, so reusing the partial's memory is the cheap path.
+    Only in a first-order pass (no graph to keep), only for an array that no other object
+    holds (reference counts: its owner's slot, the local name, getrefcount's argument),
+    never for the node's own output or inputs, and only when g broadcasts into p's shape
+    without changing it.
+    """
+    d = p.data
+    if tensor.recording or not isinstance(d, np.ndarray) or d.size < SCRATCH_ELEMENTS:
+        return False
+    if p is node or any(p is i for i in node.inputs) or d.base is not None or not d.flags.writeable:
+        return False
+    if sys.getrefcount(d) > 3 or sys.getrefcount(p) > 3:  # p: this frame, _scale's, the argument
+        return False
+    gd = g.data
+    return (isinstance(gd, np.ndarray) and gd.dtype == d.dtype and gd.ndim == d.ndim and g.nd == p.nd
+            and np.broadcast_shapes(gd.shape, d.shape) == d.shape)
 
 
 def vjp_rule(t: Tensor, g: Tensor) -> list:
     """The gradient each input of node t receives from the gradient g of t."""
     op = t.op
     if op.partials is not None:
-        return [_scale(g, partial(t, *t.inputs)) if inp.requires_grad else None
+        return [_scale(g, partial(t, *t.inputs), t) if inp.requires_grad else None
                 for partial, inp in zip(op.partials, t.inputs)]
     return list(op.vjp(g, t, *t.inputs, **t.params))
 
@@ -181,7 +224,7 @@ def jacobian_reverse(outputs, inputs, *, chunk: int | None = None):
             for j, inp in enumerate(inputs):
                 g = grads.get(inp.index)
                 if g is not None:
-                    blocks[k][j][start:stop] = xp.reshape(broadcast_to(g, inp.shape).data,
+                    blocks[k][j][start:stop, :] = xp.reshape(broadcast_to(g, inp.shape).data,
                                                           (stop - start, inp.size))
     return _shaped(blocks, outputs, inputs), passes
 
@@ -220,3 +263,51 @@ def gradient_graph(output: Tensor, inputs) -> list:
         g = grads.get(inp.index)
         out.append(g if g is not None else None)
     return out
+
+
+def jacobian_sparse(outputs, inputs, *, mode: str = "auto", chunk: int | None = None):
+    """The Jacobian's structural nonzeros, with one seed per colour instead of one per element.
+
+    forward: columns that share no row are seeded together (J S); reverse: rows that share
+    no column (W J). auto takes the one with fewer colours.
+    Returns (rows, cols, values, mode, passes) with indices into the flat matrix.
+    """
+    from . import sparsity  # noqa: PLC0415
+    xp = backend.xp
+    pattern = sparsity.pattern(outputs, inputs)
+    rows, cols = pattern.row_of_each(), pattern.indices
+    by_column = sparsity.colour_columns(pattern) if mode != "reverse" else None
+    by_row = sparsity.colour_columns(pattern.transpose()) if mode != "forward" else None
+    if mode == "auto":
+        mode = "forward" if by_column.max(initial=-1) <= by_row.max(initial=-1) else "reverse"
+    colour = by_column if mode == "forward" else by_row
+    colours = int(colour.max(initial=-1)) + 1
+    values = np.zeros(rows.size)
+    step = chunk_size(graph(outputs), chunk)
+    seeded, other = (inputs, outputs) if mode == "forward" else (outputs, inputs)
+    # each nonzero is read from the product of its seed colour, at its other index
+    entry_colour, entry_other = (colour[cols], rows) if mode == "forward" else (colour[rows], cols)
+    passes = 0
+    for first in range(0, colours, step):
+        count = min(step, colours - first)
+        batch, start = [], 0
+        for t in seeded:
+            s = sparsity.seeds(colour, start, start + t.size, first, count)
+            batch.append(Tensor(backend.from_numpy(s.reshape((count,) + t.shape), t.dtype), t.nd))
+            start += t.size
+        if mode == "forward":
+            products = jvp(outputs, inputs, batch)
+        else:
+            grads = backward(outputs, batch)
+            products = [grads.get(t.index) for t in inputs]
+        passes += 1
+        flat = np.zeros((count, sum(t.size for t in other)))
+        start = 0
+        for t, d in zip(other, products):
+            if d is not None:
+                d = broadcast_to(d, t.shape).data
+                flat[:, start:start + t.size] = backend.to_numpy(xp.reshape(d, (-1, t.size)))
+            start += t.size
+        here = (entry_colour >= first) & (entry_colour < first + count)
+        values[here] = flat[entry_colour[here] - first, entry_other[here]]
+    return rows, cols, values, pattern.shape, mode, passes

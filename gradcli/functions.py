@@ -599,6 +599,8 @@ def _eye(ctx, n, m=None, **kwargs):
     kwargs.pop("dtype", None)
     n = _int(n, "eye: n")
     m = n if m is None else _int(m, "eye: m")
+    if n < 0 or m < 0:
+        _fail(f"eye: sizes must not be negative, got ({n}, {m})", "shape")
     check_size((n, m), "eye")
     return _new(ctx, _eye_np(n, m))
 

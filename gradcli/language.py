@@ -136,17 +136,22 @@ class _Compiler:
     def __init__(self, source: Source):
         self.source = source
         self.bound: set[str] = set()
+        self._ascii: dict[int, bool] = {}  # per line: byte offsets are character offsets
 
     # -- positions ----------------------------------------------------------------------------
     def pos(self, node) -> tuple[int, int]:
         """1-based (line, column) in characters (ast counts UTF-8 bytes)."""
         line = getattr(node, "lineno", 1)
-        text = self.source.line(line)
         col = getattr(node, "col_offset", 0)
-        try:
-            col = len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
-        except UnicodeError:
-            pass
+        # Checked once per line: re-encoding a long line for each of its nodes is quadratic.
+        if line not in self._ascii:
+            self._ascii[line] = self.source.line(line).isascii()
+        if not self._ascii[line]:
+            text = self.source.line(line)
+            try:
+                col = len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
+            except UnicodeError:
+                pass
         return line, col + 1
 
     def error(self, node, message, kind="syntax") -> GradcliError:
@@ -293,6 +298,8 @@ class _Compiler:
         """['torch', 'nn', 'functional', 'relu'] for a pure chain of names, else None."""
         parts = []
         while isinstance(node, ast.Attribute):
+            if parts and node.attr not in MODULES:
+                return None  # not a module path (is_module would say no): keeps x.T.T... linear
             parts.append(node.attr)
             node = node.value
         if isinstance(node, ast.Name):

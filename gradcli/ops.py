@@ -119,8 +119,8 @@ where = _call("where")
 
 
 def _pow_dx(ans, x, y):
-    if not y.requires_grad and y.data.ndim == 0:
-        c = float(y.data)  # a constant exponent: the common x**2 gets its cheap derivative
+    if y.number is not None:
+        c = y.number  # a constant exponent: the common x**2 gets its cheap derivative
         if c == 0:
             return None
         if c == 1:
@@ -269,14 +269,19 @@ def index_put(x: Tensor, v: Tensor, idx: tuple) -> Tensor:
     return apply(PRIMITIVES["index_put"], x, v, idx=idx, nd=x.nd, nd_v=v.nd)
 
 
-def _prefix(a, nd):
-    return (slice(None),) * (a.ndim - nd)
+def _key(lead: int, idx: tuple) -> tuple:
+    """The full index of a batched array: lead axes whole, then idx, then a trailing `...`.
+
+    The Array API (CuPy too, strictly) wants every axis accounted for; NumPy adds the `...`.
+    """
+    tail = () if any(i is Ellipsis for i in idx) else (Ellipsis,)
+    return (slice(None),) * lead + idx + tail
 
 
 def _scatter_forward(xp, a, *, idx, shape, nd):
     lead = _lead_shape(a, nd)
     out = xp.zeros(lead + shape, dtype=a.dtype)
-    out[(slice(None),) * len(lead) + idx] = a
+    out[_key(len(lead), idx)] = a
     return out
 
 
@@ -285,7 +290,7 @@ def _index_put_forward(xp, a, v, *, idx, nd, nd_v):
     if lead_v > lead_a:  # a batched value written into an unbatched tensor
         a = xp.broadcast_to(a, tuple(v.shape[:lead_v]) + tuple(a.shape))
     out = xp.asarray(a, copy=True)
-    where_ = (slice(None),) * (out.ndim - nd) + idx
+    where_ = _key(out.ndim - nd, idx)
     region = out[where_]
     if lead_v:  # line the value's lead axes up with the region's
         rank = region.ndim - (out.ndim - nd)
@@ -297,7 +302,7 @@ def _index_put_forward(xp, a, v, *, idx, nd, nd_v):
     return out
 
 
-defop("index", lambda xp, a, *, idx, nd: a[_prefix(a, nd) + idx],
+defop("index", lambda xp, a, *, idx, nd: a[_key(a.ndim - nd, idx)],
       vjp=lambda g, ans, x, *, idx, nd: (scatter(g, idx, x.shape),),
       jvp=lambda dots, ans, x, *, idx, nd: index(dots[0], idx),
       backward_name="SelectBackward0")
@@ -477,7 +482,8 @@ defop("softmax", _softmax, vjp=_softmax_vjp,
       jvp=lambda dots, ans, x, *, axis: _softmax_vjp(dots[0], ans, x, axis=axis)[0])
 defop("log_softmax", lambda xp, x, *, axis: x - _logsumexp(xp, x, axes=(axis,), keepdims=True),
       vjp=_log_softmax_vjp,
-      jvp=lambda dots, ans, x, *, axis: dots[0] - reduce("sum", exp(ans) * dots[0], (axis,), True))
+      jvp=lambda dots, ans, x, *, axis: dots[0] - reduce("sum", exp(ans) * dots[0], (axis,), True),
+      backward_name="LogSoftmaxBackward0")
 
 
 # ------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def to_json(result: dict) -> tuple[str, bool]:
 def save_npz(path: str, result: dict) -> None:
     """outputs/NAME, grad/NAME, jacobian/OUT/IN, matrix, jvp/NAME, hessian/A/B, sparse/..."""
     arrays: dict[str, np.ndarray] = {}
-    for key in ("outputs", "grad", "jvp"):
+    for key in ("outputs", "grad", "jvp", "hvp"):
         for name, value in (result.get(key) or {}).items():
             if value is not None:
                 arrays[f"{key}/{name}"] = np.asarray(value)
@@ -103,8 +103,14 @@ def tables(result: dict, precision: int, console) -> None:
         section("gradient (the vector v in v^T J)", result["gradient"], "output")
     if "grad" in result:
         section("gradients", result["grad"], "input", "grad")
+    if result.get("tangent"):
+        section("tangent (the vector v)", result["tangent"], "input")
     if "jvp" in result:
         section("Jacobian-vector product", result["jvp"], "output", "J v")
+    if "hvp" in result:
+        section("Hessian-vector product", result["hvp"], "input", "H v")
+    if result.get("sparse") is not None:
+        sparse_table(result, precision, console)
     if result.get("matrix") is not None and result.get("rows") is not None:
         title = "Hessian" if "hessian" in result else "Jacobian"
         extra = f"  (mode {result['mode']}, {result['passes']} passes)" if "mode" in result else ""
@@ -131,3 +137,23 @@ def matrix_table(title, matrix, rows, cols, precision, console, max_cols: int = 
     if len(rows) > max_rows or len(cols) > max_cols:
         console.print(f"[dim]{matrix.shape[0]} x {matrix.shape[1]}: showing part; --json or --save "
                       "FILE.npz has all of it[/dim]")
+
+
+def sparse_table(result, precision, console, max_rows: int = 40) -> None:
+    """The nonzeros of a sparse Jacobian, one per line, labelled."""
+    from rich.table import Table  # noqa: PLC0415
+    sparse, rows, cols = result["sparse"], result["rows"], result["cols"]
+    m, n = sparse["shape"]
+    count = len(sparse["value"])
+    console.print(f"[bold]Jacobian, sparse: {count} nonzeros of {m} x {n}  "
+                  f"(mode {result['mode']}, {result['passes']} passes)[/bold]")
+    table = Table(header_style="bold")
+    table.add_column("row", style="cyan", no_wrap=True)
+    table.add_column("col", style="cyan", no_wrap=True)
+    table.add_column("value", justify="right")
+    for i, j, v in list(zip(sparse["row"], sparse["col"], sparse["value"]))[:max_rows]:
+        table.add_row(rows[int(i)], cols[int(j)], _fmt_number(float(v), precision))
+    console.print(table)
+    if count > max_rows:
+        console.print(f"[dim]showing {max_rows} of {count}; --json or --save FILE.npz has all of "
+                      "them[/dim]")

@@ -57,7 +57,10 @@ class Op:
 
 
 class Tensor:
-    __slots__ = ("data", "nd", "requires_grad", "op", "inputs", "params", "index", "__weakref__")
+    # number: the Python float a constant was made from, so that rules can read it without
+    # copying a device array back to the host (None for everything else).
+    __slots__ = ("data", "nd", "requires_grad", "op", "inputs", "params", "index", "number",
+                 "__weakref__")
 
     def __init__(self, data, nd: int | None = None, requires_grad: bool = False):
         self.data = data
@@ -67,6 +70,7 @@ class Tensor:
         self.inputs = ()
         self.params = None
         self.index = next(_counter)
+        self.number = None
 
     # -- shape ------------------------------------------------------------------------
     @property
@@ -131,7 +135,10 @@ def constant(value, like: Tensor | None = None, dtype=None) -> Tensor:
     """A tensor that needs no gradient: a number, or an array already in the namespace."""
     xp = backend.xp
     dtype = like.data.dtype if like is not None else dtype
-    return Tensor(xp.asarray(value, dtype=dtype), None)
+    t = Tensor(xp.asarray(value, dtype=dtype), None)
+    if isinstance(value, (int, float)):
+        t.number = float(value)
+    return t
 
 
 def as_tensor(value, like: Tensor) -> Tensor:

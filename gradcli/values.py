@@ -76,15 +76,18 @@ def parse_value(text: str, ctx, *, what: str) -> np.ndarray:
     if program.inputs:
         name = next(iter(program.inputs))
         raise GradcliError(f"{what}: a value cannot refer to the name {name!r}", kind="value")
+    import dataclasses  # noqa: PLC0415
+    from . import backend  # noqa: PLC0415
+    from .functions import to_tensor  # noqa: PLC0415
+    # Made on the host in float64 (the same seeded generator), moved to the device once later.
+    host_ctx = dataclasses.replace(ctx, dtype=np.float64)
     try:
-        value = program.evaluate(program.statements[0].code, {}, ctx)
-        from .functions import to_tensor  # noqa: PLC0415
-        tensor = to_tensor(ctx, value)
+        with backend.host():
+            tensor = to_tensor(host_ctx, program.evaluate(program.statements[0].code, {}, host_ctx))
     except GradcliError as exc:
         raise GradcliError(f"{what}: {exc.message}", kind="value") from None
     assert isinstance(tensor, Tensor)
-    from .backend import to_numpy  # noqa: PLC0415
-    return np.asarray(to_numpy(tensor.data), dtype=np.float64)
+    return np.asarray(tensor.data, dtype=np.float64)
 
 
 def from_json(value, what: str) -> np.ndarray:

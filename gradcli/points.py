@@ -1,0 +1,838 @@
+"""--points FILE|-: one program at many points, read, computed and written in chunks.
+
+A chunk of points goes through the graph as ONE batch: every per-point input is a
+leaf whose data carries a leading points axis (a lead axis, see tensor.py), so a
+chunk costs a handful of NumPy calls per op, not a Python loop per point. Inputs
+given with --at stay unbatched and are shared by every point.
+
+- Formats: NDJSON (one object of input values per line), CSV (a header row of
+  input names, scalar values), .npy (leading axis = point: a structured array
+  keyed by input name, the rows of the one input the file supplies, or one column
+  per scalar input in program order) and .npz (keyed by input name).
+- Points whose shapes differ are grouped by shape; a group that fails as a batch
+  is recomputed point by point without lead axes, so one bad point costs nothing
+  to its neighbours. Results are written in input order either way.
+- Output: NDJSON on stdout (the single-point JSON keys plus "index"), or
+  --save FILE.npz with a leading points axis on every array and an "index" array.
+- A malformed line or a missing input stops with exit 2 after every earlier
+  result is written and flushed; --keep-going writes {"index", "line", "error"}
+  for that point instead and exits 2 at the end.
+- Jacobians per point: the seeds carry two lead axes (seed rows, points), in
+  passes of as many rows as fit the memory bound, as engine.jacobian_* do.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import backend, engine
+from .api import Computation, labels
+from .errors import GradcliError
+from .program import Program
+from .render import _plain
+from .tensor import Tensor, check_size
+from .values import from_json
+
+DEFAULT_CHUNK = 4096  # text formats: a chunk is parsed, computed and written together
+BINARY_CHUNK = 1 << 17  # .npy/.npz, unless --chunk-size: as many points as fit 8 MiB per value
+# Sections of a result that hold one value per point; everything else (the --gradient or
+# --tangent used, labels, mode) is shared and written as a constant.
+PER_POINT = ("inputs", "outputs", "grad", "jvp", "hvp", "jacobian", "matrix")
+
+
+@dataclass
+class Chunk:
+    """Consecutive points: `batches` hold the good ones, `errors` the bad, by position."""
+    start: int  # the index of the first point
+    size: int
+    lines: list | None  # the file line of each point (text formats)
+    batches: list = field(default_factory=list)  # (positions, {name: array (n,) + shape})
+    errors: dict = field(default_factory=dict)  # position -> GradcliError
+    consumed: int = 0  # bytes (text) or points (binary) read, for the progress bar
+
+
+# ================================================================================================
+# Reading
+# ================================================================================================
+
+class Source:
+    """Where the points come from: names the file and each point in messages."""
+
+    def __init__(self, path: str, program: Program, shared: set):
+        self.path = path
+        self.label = "stdin" if path == "-" else path
+        self.program = program
+        self.allowed = set(program.inputs)
+        # inputs every point needs: neither shared by --at nor given a default by the program
+        self.required = [n for n, info in program.inputs.items()
+                         if n not in shared and info.default is None]
+        self.total = None  # bytes (text) or points (binary), when known
+
+    def where(self, chunk: Chunk, pos: int) -> str:
+        if chunk.lines is not None:
+            return f"--points {self.label} line {chunk.lines[pos]}"
+        return f"--points {self.label} point {chunk.start + pos}"
+
+    def check_names(self, names, where: str) -> None:
+        unknown = [n for n in names if n not in self.allowed]
+        if unknown:
+            raise GradcliError(f"{where}: unknown input {unknown[0]!r}: the program's inputs are "
+                               f"{', '.join(self.program.inputs) or 'none'}", kind="input")
+
+
+def open_source(path: str, program: Program, shared: set, size: int | None):
+    """(Source, iterator of Chunks) for a file, or '-' for stdin, by extension or content."""
+    source = Source(path, program, shared)
+    try:
+        if path == "-":
+            stream = sys.stdin.buffer
+            head = stream.peek(8)[:8] if hasattr(stream, "peek") else b""
+            if head.startswith(b"\x93NUMPY"):
+                return source, _npy_chunks(source, _ArrayReader(stream, "stdin"), size)
+            if head.startswith(b"PK"):
+                import io  # noqa: PLC0415 - a zip needs to seek: stdin is read whole
+                return source, _npz_chunks(source, io.BytesIO(stream.read()), size)
+            return source, _text_chunks(source, _text(stream), size)
+        lower = path.lower()
+        if lower.endswith(".npy"):
+            reader = _ArrayReader(open(path, "rb"), path)
+            source.total = reader.points
+            return source, _npy_chunks(source, reader, size)
+        if lower.endswith(".npz"):
+            return source, _npz_chunks(source, path, size)
+        source.total = os.path.getsize(path)
+        return source, _text_chunks(source, _text(open(path, "rb")), size)
+    except OSError as exc:
+        raise GradcliError(f"--points: cannot read {path}: {exc.strerror or exc}", kind="io") from None
+
+
+def _text(binary):
+    import io  # noqa: PLC0415
+    # A bad byte becomes U+FFFD: that line is then malformed, and the lines around it still count.
+    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline=None)
+
+
+def _text_chunks(source: Source, fp, size: int | None):
+    """NDJSON or CSV, told apart by the first non-blank character."""
+    size = size or DEFAULT_CHUNK
+    first, line_no = None, 0
+    for text in fp:
+        line_no += 1
+        if text.strip():
+            first = text
+            break
+    if first is None:
+        return
+    if first.lstrip().startswith("{"):
+        yield from _ndjson_chunks(source, itertools.chain([first], fp), size, line_no - 1)
+    else:
+        yield from _csv_chunks(source, first, fp, size, line_no)
+
+
+def _ndjson_chunks(source: Source, fp, size: int, line_no: int):
+    scan = json.JSONDecoder().scan_once  # the C scanner, without loads()'s Python layers
+    index = 0
+    while True:
+        texts = list(itertools.islice(fp, size))
+        if not texts:
+            return
+        chunk = Chunk(index, 0, [], consumed=sum(map(len, texts)))
+        records = []
+        for text in texts:
+            line_no += 1
+            s = text.strip()
+            if not s:
+                continue  # blank lines are not points
+            pos = len(chunk.lines)
+            chunk.lines.append(line_no)
+            try:
+                obj, end = scan(s, 0)
+                if end != len(s) or type(obj) is not dict:
+                    raise ValueError
+            except (StopIteration, ValueError, RecursionError):
+                chunk.errors[pos] = _malformed(source, line_no, s)
+                continue
+            records.append((pos, obj))
+        chunk.size = len(chunk.lines)
+        _group_records(source, chunk, records)
+        index += chunk.size
+        yield chunk
+
+
+def _malformed(source: Source, line_no: int, s: str) -> GradcliError:
+    where = f"--points {source.label} line {line_no}"
+    try:
+        obj = json.loads(s)
+    except (ValueError, RecursionError) as exc:
+        return GradcliError(f"{where}: not valid JSON ({str(exc)[:100]})", kind="value")
+    return GradcliError(f"{where}: expected a JSON object {{name: value}}, got "
+                        f"{type(obj).__name__}", kind="value")
+
+
+def _group_records(source: Source, chunk: Chunk, records) -> None:
+    """Dicts -> batches of arrays: grouped by the names they give, then by shapes."""
+    by_keys: dict[tuple, list] = {}
+    for pos, obj in records:
+        by_keys.setdefault(tuple(obj), []).append((pos, obj))
+    for keys, group in by_keys.items():
+        problem = _key_problem(source, keys)
+        if problem is not None:
+            for pos, _ in group:
+                chunk.errors[pos] = GradcliError(f"{source.where(chunk, pos)}: {problem}", kind="input")
+            continue
+        positions = [pos for pos, _ in group]
+        columns, shapes = {}, {}
+        for name in keys:
+            values = [obj[name] for _, obj in group]
+            if set(map(type, values)) <= _NUMBERS:  # the common case: one scalar per point
+                try:
+                    columns[name] = np.array(values, dtype=np.float64)
+                    continue
+                except OverflowError:
+                    pass
+            arrays = []
+            for pos, value in zip(positions, values):
+                try:
+                    arr = from_json(value, f"{source.where(chunk, pos)}: {name}")
+                    check_size(arr.shape, f"{source.where(chunk, pos)}: {name}")
+                except GradcliError as exc:
+                    chunk.errors.setdefault(pos, exc)
+                    arr = None
+                arrays.append(arr)
+            columns[name] = arrays
+            shapes[name] = [None if a is None else a.shape for a in arrays]
+        if not shapes:
+            chunk.batches.append((positions, columns))
+            continue
+        # Some values are tensors (or bad): one batch per combination of shapes.
+        by_shape: dict[tuple, list] = {}
+        for i, pos in enumerate(positions):
+            if pos in chunk.errors:
+                continue
+            by_shape.setdefault(tuple(shapes[n][i] for n in shapes), []).append(i)
+        for rows in by_shape.values():
+            chunk.batches.append(([positions[i] for i in rows],
+                                  {n: (np.stack([col[i] for i in rows]) if isinstance(col, list)
+                                       else col[rows]) for n, col in columns.items()}))
+
+
+_NUMBERS = {float, int}
+
+
+def _key_problem(source: Source, keys) -> str | None:
+    unknown = [n for n in keys if n not in source.allowed]
+    if unknown:
+        return (f"unknown input {unknown[0]!r}: the program's inputs are "
+                f"{', '.join(source.program.inputs) or 'none'}")
+    missing = [n for n in source.required if n not in keys]
+    if missing:
+        return f"no value for the input {missing[0]!r} (give it in the file or with --at)"
+    return None
+
+
+def _csv_chunks(source: Source, header: str, fp, size: int, line_no: int):
+    names = [n.strip().strip('"').strip() for n in header.strip().split(",")]
+    where = f"--points {source.label} line {line_no}"
+    if len(set(names)) != len(names) or not all(names):
+        raise GradcliError(f"{where}: the CSV header must name each input once, got {header.strip()!r}",
+                           kind="value")
+    source.check_names(names, where)
+    missing = [n for n in source.required if n not in names]
+    if missing:
+        raise GradcliError(f"{where}: no column for the input {missing[0]!r} (add it, or give it "
+                           "with --at)", kind="input")
+    width, index = len(names), 0
+    while True:
+        texts = list(itertools.islice(fp, size))
+        if not texts:
+            return
+        chunk = Chunk(index, 0, [], consumed=sum(map(len, texts)))
+        rows, positions = [], []
+        for text in texts:
+            line_no += 1
+            s = text.strip()
+            if not s:
+                continue
+            pos = len(chunk.lines)
+            chunk.lines.append(line_no)
+            fields = s.split(",")
+            try:
+                if len(fields) != width:
+                    raise ValueError(f"expected {width} values ({', '.join(names)}), got {len(fields)}")
+                rows.append([float(f) for f in fields])
+                positions.append(pos)
+            except ValueError as exc:
+                message = str(exc) if str(exc).startswith("expected") else \
+                    f"not a number in {s[:60]!r}"
+                chunk.errors[pos] = GradcliError(f"--points {source.label} line {line_no}: {message}",
+                                                 kind="value")
+        chunk.size = len(chunk.lines)
+        if rows:
+            table = np.array(rows, dtype=np.float64)
+            chunk.batches.append((positions, {n: table[:, j] for j, n in enumerate(names)}))
+        index += chunk.size
+        yield chunk
+
+
+class _ArrayReader:
+    """A .npy stream (a file, stdin, or a member of a .npz) read a few rows at a time."""
+
+    def __init__(self, fp, label: str):
+        fmt = np.lib.format
+        self.fp, self.label = fp, label
+        try:
+            version = fmt.read_magic(fp)
+            shape, fortran, dtype = (fmt.read_array_header_1_0(fp) if version == (1, 0)
+                                     else fmt.read_array_header_2_0(fp))
+        except ValueError as exc:
+            raise GradcliError(f"--points {label}: not a valid .npy array ({exc})", kind="value") from None
+        if not shape:
+            raise GradcliError(f"--points {label}: needs a leading points axis, got a scalar",
+                               kind="value")
+        if dtype.hasobject:
+            raise GradcliError(f"--points {label}: holds Python objects, not numbers", kind="value")
+        self.dtype, self.shape = dtype, tuple(shape)
+        self.points = self.shape[0]
+        self.row = tuple(self.shape[1:])
+        self.fortran = fortran and len(shape) > 1
+        self.whole = None
+        if self.fortran:  # rare: column-major data cannot stream by rows, so it is read at once
+            self.whole = np.frombuffer(fp.read(), dtype=dtype, count=int(np.prod(shape))).reshape(
+                shape, order="F")
+        self.done = 0
+
+    def read(self, n: int) -> np.ndarray:
+        n = min(n, self.points - self.done)
+        if self.whole is not None:
+            arr = self.whole[self.done:self.done + n]
+        else:
+            count = n * int(np.prod(self.row, dtype=np.int64))
+            data = self.fp.read(count * self.dtype.itemsize)
+            if len(data) != count * self.dtype.itemsize:
+                raise GradcliError(f"--points {self.label}: the file ends before its {self.points:,} "
+                                   "points", kind="value")
+            arr = np.frombuffer(data, dtype=self.dtype).reshape((n,) + self.row)
+        self.done += n
+        return arr
+
+
+def _binary_chunk(requested: int | None, row: tuple) -> int:
+    """Binary input has no per-point parsing cost: bigger chunks amortize the graph's overhead."""
+    if requested:
+        return requested
+    return max(1, min(BINARY_CHUNK, engine.CHUNK_ELEMENTS // 8 // max(1, int(np.prod(row)))))
+
+
+def _numeric(arr: np.ndarray, what: str) -> np.ndarray:
+    if arr.dtype.kind not in "biuf":
+        raise GradcliError(f"{what}: holds {arr.dtype}, not real numbers", kind="value")
+    return arr.astype(np.float64, copy=False)
+
+
+def _npy_chunks(source: Source, reader: _ArrayReader, size: int | None):
+    """Structured: a field per input; else the rows of the one required input, or one column
+    per required scalar input in program order."""
+    where = f"--points {source.label}"
+    names = reader.dtype.names
+    if names:
+        source.check_names(names, where)
+        missing = [n for n in source.required if n not in names]
+        if missing:
+            raise GradcliError(f"{where}: no field for the input {missing[0]!r}", kind="input")
+        split = lambda rows: {n: _numeric(rows[n], f"{where}: {n}") for n in names}  # noqa: E731
+    elif len(source.required) == 1:
+        name = source.required[0]
+        split = lambda rows: {name: _numeric(rows, where)}  # noqa: E731
+    elif len(reader.row) == 1 and reader.row[0] == len(source.required):
+        split = lambda rows: {n: _numeric(rows[:, j], where)  # noqa: E731
+                              for j, n in enumerate(source.required)}
+    else:
+        raise GradcliError(f"{where}: shape {reader.shape} does not say which input is which: the "
+                           f"points need {', '.join(source.required) or 'no inputs'}; use a (points, "
+                           f"{len(source.required)}) array of scalars, a structured array or a .npz "
+                           "keyed by input name", kind="value")
+    size = _binary_chunk(size, reader.row)
+    start = 0
+    while start < reader.points:
+        n = min(size, reader.points - start)
+        chunk = Chunk(start, n, None, consumed=n)
+        chunk.batches.append((range(n), split(reader.read(n))))
+        start += n
+        yield chunk
+
+
+def _npz_chunks(source: Source, path_or_file, size: int | None):
+    import zipfile  # noqa: PLC0415
+    where = f"--points {source.label}"
+    try:
+        archive = zipfile.ZipFile(path_or_file)
+    except zipfile.BadZipFile:
+        raise GradcliError(f"{where}: not a valid .npz file", kind="value") from None
+    with archive:
+        members = {m[:-4]: m for m in archive.namelist() if m.endswith(".npy")}
+        source.check_names(members, where)
+        missing = [n for n in source.required if n not in members]
+        if missing:
+            raise GradcliError(f"{where}: no array for the input {missing[0]!r}", kind="input")
+        readers = {n: _ArrayReader(archive.open(m), f"{source.label}:{n}") for n, m in members.items()}
+        counts = {r.points for r in readers.values()}
+        if len(counts) > 1:
+            raise GradcliError(f"{where}: the arrays have different numbers of points "
+                               f"({', '.join(f'{n}: {r.points}' for n, r in readers.items())})",
+                               kind="shape")
+        total = counts.pop() if counts else 0
+        source.total = total
+        size = _binary_chunk(size, max((r.row for r in readers.values()), key=len, default=()))
+        start = 0
+        while start < total:
+            n = min(size, total - start)
+            chunk = Chunk(start, n, None, consumed=n)
+            chunk.batches.append((range(n), {name: _numeric(r.read(n), f"{where}: {name}")
+                                             for name, r in readers.items()}))
+            start += n
+            yield chunk
+
+
+# ================================================================================================
+# Computing
+# ================================================================================================
+
+class BatchComputation(Computation):
+    """A Computation whose per-point inputs arrive as Tensors with a leading points axis.
+
+    Everything else (--at values, --wrt, --output, --gradient, --tangent) is the
+    single-point Computation's; results are then given a points axis throughout.
+    """
+
+    def __init__(self, program, values, points: int, **kw):
+        self.points = points
+        super().__init__(program, values, **kw)
+
+    def _array(self, name, value):
+        return value if isinstance(value, Tensor) else super()._array(name, value)
+
+    def _leaf(self, name, value):
+        if isinstance(value, Tensor) and value.lead:
+            return Tensor(value.data, value.nd, requires_grad=name in self.wrt)
+        return super()._leaf(name, value)
+
+    def jacobian(self, mode: str = "auto", chunk: int | None = None, sparse: bool = False) -> dict:
+        """Per point; --chunk-size counts points here, so the seeds per pass are chosen to fit."""
+        if sparse:
+            raise GradcliError("--sparse is not available with --points", kind="usage")
+        from .limits import MAX_ELEMENTS  # noqa: PLC0415
+        outs, ins = list(self.outputs.values()), self.wrt_leaves()
+        m, n = sum(o.size for o in outs), sum(i.size for i in ins)
+        if m * n > MAX_ELEMENTS:
+            raise GradcliError(f"the Jacobian would have {m:,} x {n:,} = {m * n:,} elements, over "
+                               f"the limit of {MAX_ELEMENTS:,}", kind="limit")
+        if mode not in ("auto", "reverse", "forward"):
+            raise GradcliError(f"--mode must be auto, reverse or forward, got {mode!r}", kind="usage")
+        if mode == "auto":
+            mode = "forward" if n < m else "reverse"
+        blocks, passes = _batched_jacobian(outs, ins, self.points, mode)
+        result = self.evaluate()
+        result["jacobian"] = {o: dict(zip(self.wrt, row)) for o, row in zip(self.outputs, blocks)}
+        p = self.points
+        result["matrix"] = np.concatenate(
+            [np.concatenate([b.reshape(p, o.size, i.size) for b, i in zip(row, ins)], axis=2)
+             for row, o in zip(blocks, outs)], axis=1) if ins and outs else np.zeros((p, m, n))
+        result["rows"] = labels(self.outputs)
+        result["cols"] = labels({k: self.inputs[k] for k in self.wrt})
+        result["mode"] = mode
+        result["passes"] = passes
+        return result
+
+
+def _with_points(data, nd: int, points: int, lead: int = 1):
+    """An array with exactly `lead` lead axes, the last of size `points` (broadcast if absent)."""
+    arr = backend.to_numpy(data)
+    have = arr.ndim - nd
+    if have < lead:
+        arr = arr.reshape((1,) * (lead - have) + arr.shape)
+    return np.broadcast_to(arr, arr.shape[:lead - 1] + (points,) + arr.shape[lead:])
+
+
+def _batched_jacobian(outs, ins, points: int, mode: str):
+    """Blocks (points,) + out.shape + in.shape; seeds carry the lead axes (seed rows, points)."""
+    xp = backend.xp
+    seeded, other = (ins, outs) if mode == "forward" else (outs, ins)
+    largest = max((t.size for t in engine.graph(outs)), default=1)
+    step = max(1, engine.CHUNK_ELEMENTS // max(1, largest * points))
+    blocks = [[np.zeros((points, o.size, i.size)) for i in ins] for o in outs]
+    passes = 0
+    for k, t in enumerate(seeded):
+        for start in range(0, t.size, step):
+            stop = min(t.size, start + step)
+            unit = engine._identity_seeds(t, start, stop).data  # (rows,) + t.shape
+            unit = xp.reshape(unit, (stop - start, 1) + t.shape)
+            seeds = [None] * len(seeded)
+            seeds[k] = Tensor(xp.broadcast_to(unit, (stop - start, points) + t.shape), t.nd)
+            if mode == "forward":
+                products = engine.jvp(outs, ins, seeds)
+            else:
+                grads = engine.backward(outs, seeds)
+                products = [grads.get(i.index) for i in ins]
+            passes += 1
+            for j, (u, d) in enumerate(zip(other, products)):
+                if d is None:
+                    continue
+                d = _with_points(engine.fit(d, u.shape).data, u.nd, points, lead=2)
+                d = np.moveaxis(d.reshape(stop - start, points, u.size), 0, 2)  # points, u, rows
+                if mode == "forward":
+                    blocks[j][k][:, :, start:stop] = d
+                else:
+                    blocks[k][j][:, start:stop, :] = np.swapaxes(d, 1, 2)
+    return [[b.reshape((points,) + o.shape + i.shape) for b, i in zip(row, ins)]
+            for row, o in zip(blocks, outs)], passes
+
+
+def _to_points(result: dict, c: Computation, points: int) -> dict:
+    """Give every per-point array its points axis (values that do not vary are broadcast)."""
+    for key in ("inputs", "outputs", "grad", "jvp", "hvp"):
+        for name, value in (result.get(key) or {}).items():
+            if value is not None:
+                t = c.env[name]
+                result[key][name] = _with_points(value, t.nd, points)
+    return result
+
+
+class Runner:
+    """Computes the batches of a chunk: as one batch each, or point by point when that fails."""
+
+    def __init__(self, program: Program, shared: dict, compute, opts):
+        self.program, self.shared, self.compute = program, shared, compute
+        self.kw = dict(wrt=opts.wrt, outputs=opts.output, dtype=opts.dtype, seed=opts.seed,
+                       device=opts.device)
+        backend.use(opts.device)
+        self.dtype = backend.dtype_of(opts.dtype) if opts.dtype in ("float64", "float32") else None
+
+    def batch(self, columns: dict, points: int) -> dict:
+        values = dict(self.shared)
+        for name, arr in columns.items():
+            values[name] = Tensor(backend.from_numpy(arr, self.dtype), arr.ndim - 1)
+        c = BatchComputation(self.program, values, points, **self.kw)
+        return _to_points(self.compute(c), c, points)
+
+    def one(self, columns: dict, i: int) -> dict:
+        """One point without lead axes: the fallback that trusts nothing about batching."""
+        values = dict(self.shared)
+        values.update({name: np.asarray(arr[i]) for name, arr in columns.items()})
+        c = Computation(self.program, values, **self.kw)
+        result = self.compute(c)
+        for key in PER_POINT:
+            result[key] = _add_axis(result.get(key))
+        return result
+
+    def run(self, chunk: Chunk, source: Source) -> list:
+        """[(positions, result)] for the good points; failures go into chunk.errors."""
+        done = []
+        for positions, columns in chunk.batches:
+            try:
+                done.append((positions, self.batch(columns, len(positions))))
+                continue
+            except (GradcliError, ValueError, IndexError, TypeError):
+                pass  # find out which points fail, and why, one at a time
+            for i, pos in enumerate(positions):
+                try:
+                    done.append(([pos], self.one(columns, i)))
+                except GradcliError as exc:
+                    chunk.errors[pos] = _located(exc, source.where(chunk, pos))
+        return done
+
+
+def _add_axis(value):
+    if isinstance(value, dict):
+        return {k: _add_axis(v) for k, v in value.items()}
+    if value is None:
+        return None
+    return np.asarray(backend.to_numpy(value))[None]
+
+
+def _located(exc: GradcliError, where: str) -> GradcliError:
+    """The error of one point, with the point's place in the file in front of the message."""
+    if exc.message.startswith("--points "):
+        return exc
+    return GradcliError(f"{where}: {exc.message}", kind=exc.kind, line=exc.line, column=exc.column,
+                        source=exc.source, hint=exc.hint)
+
+
+# ================================================================================================
+# Writing
+# ================================================================================================
+
+_NONFINITE = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _column(arr: np.ndarray, flags: dict) -> list[str]:
+    """The JSON text of each point's value: str.join-ready, floats by their shortest repr."""
+    arr = np.asarray(arr)
+    finite = arr.dtype.kind not in "fc" or bool(np.isfinite(arr).all())
+    if arr.ndim == 1:
+        if finite and arr.size:  # the C encoder writes each float by its shortest repr
+            return _encode(arr.tolist())[1:-1].split(",")
+        texts = list(map(repr, arr.tolist()))
+        if not finite:
+            flags["nonfinite"] = True
+            texts = [_NONFINITE.get(s, s) for s in texts]
+        return texts
+    if finite:
+        return list(map(_encode, arr.tolist()))
+    flags["nonfinite"] = True
+    return [_encode(_plain(row, {})) for row in arr]
+
+
+class NdjsonWriter:
+    def __init__(self, out):
+        self.out = out
+        self.flags: dict = {}
+
+    def lines(self, result: dict, indices: np.ndarray) -> list[str]:
+        parts: list = ['{"index":', list(map(str, indices.tolist()))]
+        for key, value in result.items():
+            if key.startswith("_"):
+                continue
+            parts.append("," + json.dumps(key) + ":")
+            self._value(value, key in PER_POINT, parts)
+        parts.append("}")
+        # consecutive constants become one, then each line is one %-format of its columns
+        fmt, columns = [], []
+        for part in parts:
+            if isinstance(part, str):
+                fmt.append(part.replace("%", "%%"))
+            else:
+                fmt.append("%s")
+                columns.append(part)
+        template = "".join(fmt)
+        return [template % t for t in zip(*columns)]
+
+    def _value(self, value, per_point: bool, parts: list) -> None:
+        if isinstance(value, dict):
+            parts.append("{")
+            for i, (k, v) in enumerate(value.items()):
+                parts.append(("," if i else "") + json.dumps(k) + ":")
+                self._value(v, per_point, parts)
+            parts.append("}")
+        elif value is None:
+            parts.append("null")
+        elif per_point and isinstance(value, np.ndarray):
+            parts.append(_column(value, self.flags))
+        else:
+            flags: dict = {}
+            parts.append(json.dumps(_plain(value, flags), allow_nan=False, separators=(",", ":")))
+            self.flags.update(flags)
+
+    def write(self, lines: list[str]) -> None:
+        if lines:
+            self.out.write("\n".join(lines))
+            self.out.write("\n")
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+class NpzWriter:
+    """Every per-point array of the results, with a leading points axis, and "index".
+
+    Arrays grow in temporary files chunk by chunk (bounded memory) and are put into the
+    .npz (uncompressed, like np.savez) at the end.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self.parts: dict[str, list] = {}  # key -> [temp file, dtype, per-point shape, count]
+        self.ready = False
+
+    def add(self, result: dict, indices) -> None:
+        arrays = {"index": indices}
+        for key in ("outputs", "grad", "jvp", "hvp"):
+            for name, value in (result.get(key) or {}).items():
+                if value is not None:
+                    arrays[f"{key}/{name}"] = value
+        for a, row in (result.get("jacobian") or {}).items():
+            for b, value in row.items():
+                arrays[f"jacobian/{a}/{b}"] = value
+        if result.get("matrix") is not None:
+            arrays["matrix"] = result["matrix"]
+        import tempfile  # noqa: PLC0415
+        for key, arr in arrays.items():
+            arr = np.ascontiguousarray(arr)
+            part = self.parts.get(key)
+            if part is None:
+                part = self.parts[key] = [tempfile.TemporaryFile(), arr.dtype, arr.shape[1:], 0]
+            elif part[2] != arr.shape[1:]:
+                raise GradcliError(f"--save: {key} has shape {arr.shape[1:]} at point {indices[0]} but "
+                                   f"{part[2]} before; points of different shapes need NDJSON output "
+                                   "(leave out --save)", kind="shape")
+            part[0].write(arr.tobytes())
+            part[3] += arr.shape[0]
+
+    def close(self) -> None:
+        import zipfile  # noqa: PLC0415
+        fmt = np.lib.format
+        try:
+            with zipfile.ZipFile(self.path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+                for key, (tmp, dtype, shape, count) in self.parts.items():
+                    tmp.seek(0)
+                    with archive.open(key + ".npy", "w", force_zip64=True) as f:
+                        fmt.write_array_header_2_0(f, {"descr": fmt.dtype_to_descr(dtype),
+                                                        "fortran_order": False,
+                                                        "shape": (count,) + tuple(shape)})
+                        while block := tmp.read(1 << 24):
+                            f.write(block)
+                    tmp.close()
+        except OSError as exc:
+            raise GradcliError(f"--save: cannot write {self.path}: {exc.strerror or exc}", kind="io") from None
+
+
+# ================================================================================================
+# Progress
+# ================================================================================================
+
+class Progress:
+    """A Rich bar on stderr, only when stderr is a terminal and the job outlasts a moment."""
+
+    DELAY = 1.0
+
+    def __init__(self, total: int | None, unit: str):
+        self.total, self.unit = total, unit
+        self.enabled = _isatty(sys.stderr)
+        self.started = time.monotonic()
+        self.bar = None
+
+    def update(self, done: int, points: int) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.started
+        if self.bar is None:
+            if elapsed < self.DELAY:
+                return
+            self._start()
+        rate = points / elapsed if elapsed > 0 else 0.0
+        self.bar.update(self.task, completed=done, points=points, rate=rate)
+
+    def _start(self) -> None:
+        from rich.console import Console  # noqa: PLC0415 - only for a person watching
+        from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+        self.bar = Bar(TextColumn("points"), BarColumn(), TextColumn("{task.fields[points]:,}"),
+                       TextColumn("{task.fields[rate]:,.0f}/s"), TimeRemainingColumn(),
+                       console=Console(stderr=True), transient=True)
+        self.task = self.bar.add_task("points", total=self.total, points=0, rate=0.0)
+        self.bar.start()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# ================================================================================================
+# The command
+# ================================================================================================
+
+def run_points(opts, compute, text: str, shared: dict) -> None:
+    """Stream the results of `compute` (as for one point) for every point of --points."""
+    if opts.points == "-" and (opts.file == "-" or opts.inputs == "-"):
+        raise GradcliError("--points - and -f -/--inputs - cannot both read stdin", kind="usage")
+    program = Program(text)
+    for name in shared:
+        if name not in program.inputs:
+            raise GradcliError(f"unknown input {name!r}: the program's inputs are "
+                               f"{', '.join(program.inputs) or 'none'}", kind="input")
+    source, chunks = open_source(opts.points, program, set(shared), opts.chunk_size)
+    runner = Runner(program, shared, compute, opts)
+    ndjson = NdjsonWriter(sys.stdout) if (not opts.save or opts.json) else None
+    npz = NpzWriter(opts.save) if opts.save else None
+    progress = Progress(source.total, "bytes" if source.total is not None else "points")
+    failed, points, done = [], 0, 0
+    try:
+        with backend.watch:
+            for chunk in chunks:
+                results = runner.run(chunk, source)
+                stop = _write_chunk(chunk, results, ndjson, npz, opts.keep_going)
+                failed.extend(chunk.start + pos for pos in chunk.errors)
+                points += chunk.size
+                done += chunk.consumed
+                progress.update(done, points)
+                if stop is not None:
+                    raise stop
+    finally:
+        progress.close()
+        for message in backend.watch.messages():
+            backend.warn(message)
+    if npz is not None:
+        npz.close()
+    if ndjson is not None and ndjson.flags.get("nonfinite"):
+        backend.warn('the result holds NaN or inf, written as "NaN", "Infinity", "-Infinity"')
+    if failed:
+        raise GradcliError(f"{len(failed):,} of {points:,} points failed (the first: index {failed[0]})",
+                           kind="points")
+
+
+def _write_chunk(chunk: Chunk, results: list, ndjson, npz, keep_going: bool):
+    """Write the chunk in input order; returns the error to stop with (after flushing), if any."""
+    first_bad = min(chunk.errors) if chunk.errors else None
+    limit = chunk.size if keep_going or first_bad is None else first_bad
+    if npz is not None:
+        for positions, result in results:
+            if limit < chunk.size:  # only the points before the first bad one
+                keep = [i for i, pos in enumerate(positions) if pos < limit]
+                if not keep:
+                    continue
+                result, positions = _take(result, keep), [positions[i] for i in keep]
+            npz.add(result, chunk.start + np.asarray(positions, dtype=np.int64))
+    if ndjson is not None:
+        lines: list = [None] * chunk.size
+        for positions, result in results:
+            indices = chunk.start + np.asarray(positions)
+            for pos, line in zip(positions, ndjson.lines(result, indices)):
+                lines[pos] = line
+        if keep_going:
+            for pos, exc in chunk.errors.items():
+                lines[pos] = _error_line(chunk, pos, exc)
+        ndjson.write(lines[:limit])
+        ndjson.flush()
+    elif keep_going and chunk.errors:  # with --save only, stdout still carries the failures
+        sys.stdout.write("".join(_error_line(chunk, pos, chunk.errors[pos]) + "\n"
+                                 for pos in sorted(chunk.errors)))
+        sys.stdout.flush()
+    if not keep_going and first_bad is not None:
+        return chunk.errors[first_bad]
+    return None
+
+
+def _take(result: dict, keep: list) -> dict:
+    out = {}
+    for key, value in result.items():
+        if key in PER_POINT:
+            out[key] = _pick(value, keep)
+        else:
+            out[key] = value
+    return out
+
+
+def _pick(value, keep):
+    if isinstance(value, dict):
+        return {k: _pick(v, keep) for k, v in value.items()}
+    return None if value is None else np.asarray(value)[keep]
+
+
+def _error_line(chunk: Chunk, pos: int, exc: GradcliError) -> str:
+    obj = {"index": chunk.start + pos}
+    if chunk.lines is not None:
+        obj["line"] = chunk.lines[pos]
+    obj.update(exc.to_dict())
+    return json.dumps(obj, separators=(",", ":"))

@@ -28,7 +28,7 @@ Wrt = Annotated[Optional[str], typer.Option("--wrt", help="comma list of inputs 
 Json = Annotated[bool, typer.Option("--json", help="one JSON object on stdout")]
 Dtype = Annotated[str, typer.Option("--dtype", help="float64 or float32")]
 Device = Annotated[str, typer.Option("--device", envvar="GRADCLI_DEVICE", help="cpu, cuda or cuda:N")]
-Seed = Annotated[int, typer.Option("--seed", help="seed for rand/randn")]
+Seed = Annotated[int, typer.Option("--seed", min=0, help="seed for rand/randn (0 or more)")]
 Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="significant digits in tables")]
 Save = Annotated[Optional[str], typer.Option("--save", help="also write every array to FILE.npz")]
 Points = Annotated[Optional[str], typer.Option(

@@ -357,6 +357,8 @@ def graph(program: Programs = None, file: ProgramFile = None, at: At = None, inp
         _emit_json(graphview.as_data(comp))
     elif dot:
         sys.stdout.write(dot_text)
+    elif not svg and graphview.depth(comp) > graphview.MAX_TREE_DEPTH:
+        sys.stdout.write(graphview.listing(comp))
     elif not svg:
         _console().print(graphview.tree(comp))
     sys.stdout.flush()

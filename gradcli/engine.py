@@ -162,7 +162,7 @@ def backward(outputs, cotangents, *, create_graph: bool = False, keep=()) -> dic
             g = grads.get(t.index) if t.index in keep_ids else grads.pop(t.index, None)
             if g is None:
                 continue
-            with _label(f"the gradient of {t.op.name}"):
+            with _label(t.op.grad_label):
                 for inp, gi in zip(t.inputs, vjp_rule(t, g)):
                     if gi is None or not inp.requires_grad:
                         continue
@@ -181,7 +181,7 @@ def jvp(outputs, inputs, tangents) -> list:
             dots = [tang.get(p.index) for p in t.inputs]
             if all(d is None for d in dots):
                 continue
-            with _label(f"the tangent of {t.op.name}"):
+            with _label(t.op.tangent_label):
                 out = jvp_rule(t, dots)
                 if out is not None:
                     tang[t.index] = fit(out, t.shape)

@@ -13,6 +13,8 @@ the node; other intermediates are t1, t2, ... in creation order.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import backend, engine
@@ -55,7 +57,7 @@ MAX_MATRIX = 10 ** 6  # beyond this many Jacobian entries, part (a) shows v and 
 
 def num(x: float, precision: int = 6) -> str:
     x = float(x)
-    if x == int(x) and abs(x) < 1e15:
+    if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
         return str(int(x))
     return f"{x:.{precision}g}"
 

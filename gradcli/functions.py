@@ -63,10 +63,22 @@ def _fail(message, kind="argument"):
     raise GradcliError(message, kind=kind)
 
 
+class ValuesIndices:
+    """What torch.max(x, dim) / torch.min(x, dim) return: `.values` (or [0]) and `.indices`
+    (or [1], a constant of the float dtype). Used as a tensor, it is its values."""
+
+    __slots__ = ("indices", "values")
+
+    def __init__(self, values: Tensor, indices: Tensor):
+        self.values, self.indices = values, indices
+
+
 def to_tensor(ctx: Context, value) -> Tensor:
     """Numbers, nested lists of numbers or tensors (stacked), and tensors."""
     if isinstance(value, Tensor):
         return value
+    if isinstance(value, ValuesIndices):
+        return value.values
     if isinstance(value, bool):
         return constant(float(value), dtype=ctx.dtype)
     if isinstance(value, (int, float)):
@@ -86,6 +98,7 @@ def to_tensor(ctx: Context, value) -> Tensor:
         shapes = {t.shape for t in items}
         if len(shapes) > 1:
             _fail(f"a list of tensors must have one shape, got {sorted(shapes)}", "shape")
+        check_size((len(items),) + tuple(items[0].shape), "a list of tensors")  # before allocating
         return ops.stack(items, -(items[0].nd + 1))
     _fail(f"expected a tensor or a number, got {_describe(value)}")
 
@@ -129,6 +142,12 @@ def _axes(x: Tensor, dim, what="dim") -> tuple:
             _fail(f"{what} {d} is out of range for a tensor of shape {x.shape}", "shape")
         out.append(d - x.nd if d >= 0 else d)
     return tuple(sorted(set(out)))
+
+
+def _reduce_axes(x: Tensor, dim) -> tuple:
+    """The axes of a reduction: a 0-d tensor has none to reduce (sum(s, 0) is s, as in PyTorch)."""
+    axes = _axes(x, dim)
+    return () if x.nd == 0 else axes
 
 
 def _pop_dim(args, kwargs, default=None):
@@ -179,8 +198,10 @@ def _binary(name):
     op = PRIMITIVES[name]
 
     def impl(ctx, x, y, **kwargs):
+        alpha = kwargs.pop("alpha", None) if name in ("add", "sub") else None
         _no_more(name, (), kwargs)
-        return apply(op, to_tensor(ctx, x), to_tensor(ctx, y))
+        y = to_tensor(ctx, y)
+        return apply(op, to_tensor(ctx, x), y if alpha is None else y * to_tensor(ctx, alpha))
     return impl
 
 
@@ -190,20 +211,35 @@ for _name in ["exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "sin", "c
               "asin", "acos", "atan", "sinh", "cosh", "tanh", "abs", "sign", "relu", "sigmoid",
               "softplus", "erf", "floor", "ceil", "round", "neg"]:
     _arg = _DOMAIN.get(_name, "x")
-    register(_name, _unary(_name), [f"out = {_name}({_arg}) * y", f"out = {_name}(M * 0.5)"],
+    register(_name, _unary(_name), [f"out = {_name}({_arg}) * y",
+                                    f"out = {_name}({_arg.replace('x', '(M * 0.5)')})"],
              aliases={"asin": ["arcsin"], "acos": ["arccos"], "atan": ["arctan"],
                       "abs": ["absolute"], "neg": ["negative"]}.get(_name, ()))
 
-register("add", _binary("add"), ["out = add(x, M)"])
-register("sub", _binary("sub"), ["out = sub(M, x)"], aliases=["subtract"])
+register("add", _binary("add"), ["out = add(x, M)", "out = x.add(y, alpha=2)"])
+register("sub", _binary("sub"), ["out = sub(M, x)", "out = sub(x, y, alpha=s)"], aliases=["subtract"])
 register("mul", _binary("mul"), ["out = mul(x, M)"], aliases=["multiply"])
 register("div", _binary("div"), ["out = div(M, x.abs() + 1)", "out = x / (y.abs() + 1)"],
          aliases=["divide", "true_divide"])
 register("pow", _binary("pow"), ["out = pow(x.abs() + 0.5, y)", "out = x ** 3 + M ** 2",
                                  "out = (x.abs() + 0.5) ** M"], aliases=["power"])
-register("maximum", _binary("maximum"), ["out = maximum(x, y)", "out = maximum(M, x)"],
-         aliases=["fmax"])
-register("minimum", _binary("minimum"), ["out = minimum(x, y)"], aliases=["fmin"])
+register("maximum", _binary("maximum"), ["out = maximum(x, y)", "out = maximum(M, x)"])
+register("minimum", _binary("minimum"), ["out = minimum(x, y)"])
+
+
+def _fmax_or_fmin(keep_first):
+    """torch.fmax / fmin: NaN in one argument picks the other; a tie sends the whole gradient to
+    the first argument, as PyTorch does (maximum and minimum share it)."""
+    def impl(ctx, a, b, **kwargs):
+        _no_more("fmax" if keep_first == "ge" else "fmin", (), kwargs)
+        a, b = to_tensor(ctx, a), to_tensor(ctx, b)
+        first = apply(PRIMITIVES[keep_first], a, b) + apply(PRIMITIVES["ne"], b, b)
+        return apply(PRIMITIVES["where"], first, a, b)
+    return impl
+
+
+register("fmax", _fmax_or_fmin("ge"), ["out = fmax(x, y)", "out = fmax(M, x)"])
+register("fmin", _fmax_or_fmin("le"), ["out = fmin(x, y) * x"])
 register("atan2", _binary("atan2"), ["out = atan2(x, y.abs() + 0.5)"], aliases=["arctan2"])
 register("square", lambda ctx, x: to_tensor(ctx, x) * to_tensor(ctx, x), ["out = square(x)"])
 register("reciprocal", lambda ctx, x: 1.0 / to_tensor(ctx, x), ["out = reciprocal(x.abs() + 1)"])
@@ -233,6 +269,8 @@ def _clamp(ctx, x, *args, **kwargs):
 
 register("clamp", _clamp, ["out = clamp(x, -0.5, 0.5)", "out = clamp(M, min=-0.3)",
                            "out = clamp(x, y - 1, y + 1)"], aliases=["clip"])
+register("clamp_min", lambda ctx, x, min: _clamp(ctx, x, min=min), ["out = clamp_min(x, 0.1)"])
+register("clamp_max", lambda ctx, x, max: _clamp(ctx, x, max=max), ["out = x.clamp_max(0.1)"])
 register("detach", lambda ctx, x: apply(PRIMITIVES["detach"], to_tensor(ctx, x)),
          ["out = detach(x) * x"])
 
@@ -248,9 +286,9 @@ def _reduction(prim, name):
     def impl(ctx, x, *args, **kwargs):
         x = to_tensor(ctx, x)
         dim = _pop_dim(args, kwargs)
-        keep = _keepdim(kwargs)
-        _no_more(name, args[1:], kwargs)
-        return ops.reduce(prim, x, _axes(x, dim), keep)
+        keep = _keepdim(kwargs) if len(args) < 2 else bool(args[1])  # torch.sum(x, 0, True)
+        _no_more(name, args[2:], kwargs)
+        return ops.reduce(prim, x, _reduce_axes(x, dim), keep)
     return impl
 
 
@@ -270,8 +308,26 @@ def _max_or_min(name, prim, pairwise):
         if args and not isinstance(args[0], (int, tuple, list)) or "other" in kwargs:
             other = kwargs.pop("other", args[0] if args else None)
             return apply(PRIMITIVES[pairwise], to_tensor(ctx, x), to_tensor(ctx, other))
-        return reduction(ctx, x, *args, **kwargs)
+        values = reduction(ctx, x, *args, **kwargs)
+        dim = args[0] if args else kwargs.get("dim")
+        if "axis" in kwargs or isinstance(dim, bool) or not isinstance(dim, int):
+            return values  # NumPy's max(x, axis=...) and a max over all or several axes: values only
+        # torch.max(x, dim): (values, indices). The values' gradient still follows the SPEC
+        # (shared evenly among ties); PyTorch would send it to the one index.
+        x = to_tensor(ctx, x)
+        keep = bool(args[1]) if len(args) > 1 else bool(kwargs.get("keepdim", kwargs.get("keepdims")))
+        return ValuesIndices(values, _arg_extreme(x, (_reduce_axes(x, dim) or (-1,))[0], keep, prim))
     return impl
+
+
+def _arg_extreme(x: Tensor, axis: int, keep: bool, prim: str) -> Tensor:
+    """The index of the first maximum (amax) or minimum (amin) along a negative axis."""
+    xp = backend.xp
+    if x.nd == 0:
+        return Tensor(xp.zeros(x.data.shape, dtype=x.dtype), 0)
+    find = xp.argmax if prim == "amax" else xp.argmin
+    found = xp.astype(find(x.data, axis=axis, keepdims=keep), x.dtype)
+    return Tensor(found, x.nd - (0 if keep else 1))
 
 
 register("max", _max_or_min("max", "amax", "maximum"),
@@ -284,21 +340,75 @@ def _norm(ctx, x, *args, **kwargs):
     x = to_tensor(ctx, x)
     p = kwargs.pop("p", kwargs.pop("ord", args[0] if args else 2))
     dim = kwargs.pop("dim", kwargs.pop("axis", args[1] if len(args) > 1 else None))
-    keep = _keepdim(kwargs)
-    _no_more("norm", args[2:], kwargs)
-    axes = _axes(x, dim)
+    keep = _keepdim(kwargs) if len(args) < 3 else bool(args[2])  # torch.norm(x, 2, 1, True)
+    _no_more("norm", args[3:], kwargs)
+    axes = _reduce_axes(x, dim)
+    if p in (0, 0.0):  # the number of nonzeros: no gradient, as in PyTorch
+        return ops.reduce("sum", apply(PRIMITIVES["ne"], x, constant(0.0, x)), axes, keep)
     if p in (2, 2.0, "fro", None):
         return ops.reduce("norm", x, axes, keep)
     if p in (1, 1.0):
         return ops.reduce("sum", apply(PRIMITIVES["abs"], x), axes, keep)
     if p == math.inf or p == "inf":
         return ops.reduce("amax", apply(PRIMITIVES["abs"], x), axes, keep)
+    if p == -math.inf:
+        return ops.reduce("amin", apply(PRIMITIVES["abs"], x), axes, keep)
     if isinstance(p, (int, float)) and p > 0:
-        powered = apply(PRIMITIVES["abs"], x) ** float(p)
-        return ops.reduce("sum", powered, axes, keep) ** (1.0 / p)
+        total = ops.reduce("sum", apply(PRIMITIVES["abs"], x) ** float(p), axes, keep)
+        # The root's derivative is infinite at 0; PyTorch's norm has gradient 0 there. Rooting a
+        # 1 in its place keeps inf * 0 = NaN out of the backward pass.
+        zero = apply(PRIMITIVES["eq"], total, constant(0.0, total))
+        safe = apply(PRIMITIVES["where"], zero, constant(1.0, total), total)
+        return apply(PRIMITIVES["where"], zero, constant(0.0, total), safe ** (1.0 / p))
     _fail(f"norm: p={p!r} is not supported (use 1, 2, inf, 'fro' or a positive number)")
 
 
+def _matrix_norm(ctx, x, *args, **kwargs):
+    """linalg.matrix_norm(A, ord='fro', dim=(-2, -1)): 'fro', 1, -1, inf, -inf (max/min of the
+    absolute column or row sums). 2, -2 and 'nuc' need singular values: not supported."""
+    x = to_tensor(ctx, x)
+    p = kwargs.pop("ord", args[0] if args else "fro")
+    dim = kwargs.pop("dim", kwargs.pop("axis", args[1] if len(args) > 1 else (-2, -1)))
+    keep = _keepdim(kwargs) if len(args) < 3 else bool(args[2])
+    _no_more("matrix_norm", args[3:], kwargs)
+    if x.nd < 2 or not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        _fail(f"matrix_norm needs a matrix and two dims, got shape {x.shape} and dim={dim!r}", "shape")
+    rows, cols = (_axes(x, d)[0] for d in dim)
+    if p == "fro":
+        return ops.reduce("norm", x, tuple(sorted((rows, cols))), keep)
+    if p not in (1, -1, math.inf, -math.inf):
+        _fail(f"matrix_norm: ord={p!r} is not supported (use 'fro', 1, -1, inf or -inf; 2, -2 "
+              "and 'nuc' need singular values)")
+    summed, over = (rows, cols) if p in (1, -1) else (cols, rows)  # 1: column sums; inf: row sums
+    sums = ops.reduce("sum", apply(PRIMITIVES["abs"], x), (summed,), True)
+    out = ops.reduce("amax" if p > 0 else "amin", sums, (over,), True)
+    return out if keep else ops.reshape(out, tuple(d for i, d in enumerate(x.shape)
+                                                   if i - x.nd not in (rows, cols)))
+
+
+def _linalg_norm(ctx, x, *args, **kwargs):
+    """torch.linalg.norm / np.linalg.norm: a vector norm over one dim (or all, with no ord),
+    a matrix norm over two dims (or of a matrix given an ord)."""
+    x = to_tensor(ctx, x)
+    p = kwargs.pop("ord", args[0] if args else None)
+    dim = kwargs.pop("dim", kwargs.pop("axis", args[1] if len(args) > 1 else None))
+    keep = _keepdim(kwargs) if len(args) < 3 else bool(args[2])
+    _no_more("linalg.norm", args[3:], kwargs)
+    two = isinstance(dim, (tuple, list)) and len(dim) == 2
+    if two or (dim is None and p is not None and x.nd == 2):
+        return _matrix_norm(ctx, x, "fro" if p is None else p, dim or (-2, -1), keep)
+    if dim is None and p is not None and x.nd != 1:
+        _fail(f"linalg.norm with ord={p!r} needs a 1-D or 2-D tensor, got shape {x.shape} "
+              "(give dim)", "shape")
+    return _norm(ctx, x, 2 if p is None else p, dim, keep)
+
+
+register("linalg_norm", _linalg_norm, ["out = linalg_norm(M, 1)", "out = linalg_norm(M, -inf)",
+                                       "out = linalg_norm(x, 3)", "out = linalg_norm(M, dim=1)",
+                                       "out = linalg_norm(M)"], method=False)
+register("matrix_norm", _matrix_norm, ["out = matrix_norm(M)", "out = matrix_norm(M, inf)"],
+         method=False)
+register("vector_norm", _norm, ["out = vector_norm(x, 3)"], method=False)
 register("norm", _norm, ["out = norm(x)", "out = norm(M, dim=1)", "out = norm(M, 1)",
                          "out = norm(x, p=3)", "out = x.norm()", "out = norm(M, inf)",
                          "out = norm(x * 0) + x.sum()"])
@@ -309,8 +419,11 @@ register("norm", _norm, ["out = norm(x)", "out = norm(M, dim=1)", "out = norm(M,
 def _softmax(prim):
     def impl(ctx, x, *args, **kwargs):
         x = to_tensor(ctx, x)
-        dim = _pop_dim(args, kwargs, -1)
+        dim = _pop_dim(args, kwargs)
+        kwargs.pop("dtype", None)
         _no_more(prim, args[1:], kwargs)
+        if dim is None:  # PyTorch's implicit dim (deprecated there): 0 for 0-, 1- and 3-D, else 1
+            dim = 0 if x.nd in (0, 1, 3) else 1
         if x.nd == 0:
             x = ops.reshape(x, (1,))
             return ops.reshape(apply(PRIMITIVES[prim], x, axis=-1), ())
@@ -374,6 +487,23 @@ def _outer(ctx, a, b):
     return a * b
 
 
+def _bmm(ctx, a, b):
+    a, b = to_tensor(ctx, a), to_tensor(ctx, b)
+    if a.nd != 3 or b.nd != 3 or a.shape[0] != b.shape[0]:
+        _fail(f"bmm needs two batches of matrices of one batch size, got shapes {a.shape} and "
+              f"{b.shape}", "shape")
+    return ops.matmul(a, b)
+
+
+def _mv(ctx, a, v):
+    a, v = to_tensor(ctx, a), to_tensor(ctx, v)
+    if a.nd != 2 or v.nd != 1:
+        _fail(f"mv needs a matrix and a vector, got shapes {a.shape} and {v.shape}", "shape")
+    return ops.matmul(a, v)
+
+
+register("bmm", _bmm, ["out = bmm(reshape(M, (1, 3, 3)), reshape(N, (1, 3, 3)))"])
+register("mv", _mv, ["out = mv(M, x)"])
 register("matmul", _matmul, ["out = matmul(M, x)", "out = matmul(x, M)", "out = x @ y",
                              "out = M @ N", "out = matmul(reshape(M, (1, 3, 3)), N)"])
 register("mm", _mm, ["out = mm(M, N)"])
@@ -487,7 +617,11 @@ def _join(prim):
             if len(shapes) > 1:
                 _fail(f"stack: all tensors need one shape, got {sorted(shapes)}", "shape")
             probe = Tensor(backend.xp.zeros((1,) * (items[0].nd + 1)))
-            return ops.stack(items, _axes(probe, dim)[0])
+            axis = _axes(probe, dim)[0]
+            shape = list(items[0].shape)
+            shape.insert(len(shape) + 1 + axis, len(items))
+            check_size(shape, "stack")  # before allocating
+            return ops.stack(items, axis)
         if any(t.nd == 0 for t in items):
             _fail("cat: zero-dimensional tensors cannot be concatenated", "shape")
         axis = _axes(items[0], dim)[0]
@@ -495,6 +629,9 @@ def _join(prim):
             if t.nd != items[0].nd or any(a != b for i, (a, b) in enumerate(zip(t.shape, items[0].shape))
                                           if i != items[0].nd + axis):
                 _fail(f"cat: shapes {items[0].shape} and {t.shape} do not fit along dim {dim}", "shape")
+        shape = list(items[0].shape)
+        shape[axis] = sum(t.shape[axis] for t in items)
+        check_size(shape, "cat")  # before allocating
         return ops.cat(items, axis)
     return impl
 
@@ -504,8 +641,18 @@ register("cat", _join("cat"), ["out = cat([x, y])", "out = cat([M, N], dim=1)", 
 register("stack", _join("stack"), ["out = stack([x, y])", "out = stack([x, y], dim=1)"], method=False)
 
 
-def _diag(ctx, x):
+def _diag(ctx, x, diagonal=0):
+    """diag(v, k): v on the k-th diagonal of a square matrix; diag(M, k): M's k-th diagonal."""
     x = to_tensor(ctx, x)
+    k = _int(diagonal, "diag: diagonal")
+    if x.nd == 1 and k:
+        n, size = x.shape[0], x.shape[0] + abs(k)
+        region = (slice(0, n), slice(k, k + n)) if k > 0 else (slice(-k, size), slice(0, n))
+        return ops.index_put(_new(ctx, _eye_np(size, size) * 0), _diag(ctx, x), region)
+    if x.nd == 2 and k:
+        if k >= x.shape[1] or -k >= x.shape[0]:
+            return _new(ctx, _eye_np(1, 0)[0])  # past the corner: an empty diagonal
+        return _diag(ctx, ops.index(x, (slice(None), slice(k, None)) if k > 0 else (slice(-k, None),)))
     if x.nd == 1:
         n = x.shape[0]
         eye = _new(ctx, _eye_np(n, n))
@@ -519,6 +666,7 @@ def _diag(ctx, x):
 
 def _eye_np(n, m):
     import numpy as np  # noqa: PLC0415
+    check_size((n, m), "diag")  # before allocating: diag(x) of a 20,000-vector is 400M elements
     return np.eye(n, m)
 
 
@@ -529,7 +677,9 @@ def _trace(ctx, x):
     return ops.reduce("sum", _diag(ctx, x), (-1,), False)
 
 
-register("diag", _diag, ["out = diag(M) * x", "out = diag(x) @ y"])
+register("diag", _diag, ["out = diag(M) * x", "out = diag(x) @ y", "out = diag(x, 1)",
+                         "out = diag(x, diagonal=-2)", "out = diag(M, 1) * M[0, 1:]",
+                         "out = M.diag(-2) * x"])
 register("trace", _trace, ["out = trace(M @ N)"])
 
 
@@ -581,6 +731,16 @@ def _like(value):
     return impl
 
 
+def _full_like(ctx, x, fill_value, **kwargs):
+    kwargs.pop("dtype", None)
+    kwargs.pop("requires_grad", None)
+    _no_more("full_like", (), kwargs)
+    if isinstance(fill_value, Tensor):
+        _fail("full_like: the fill value must be a number")
+    return _like(float(fill_value))(ctx, x)
+
+
+register("full_like", _full_like, ["out = full_like(x, 2.5) * x"], creates=True)
 register("zeros_like", _like(0.0), ["out = zeros_like(x) + x"], creates=True)
 register("ones_like", _like(1.0), ["out = ones_like(x) * x"], creates=True)
 
@@ -646,8 +806,17 @@ def _tensor(ctx, data, **kwargs):
     kwargs.pop("dtype", None)
     kwargs.pop("device", None)
     _no_more("tensor", (), kwargs)
-    if isinstance(data, Tensor):
-        return apply(PRIMITIVES["detach"], data)  # torch.tensor(t) copies without history
+    # torch.tensor(t) and torch.tensor([a, b]) copy values without history (a constant).
+    return apply(PRIMITIVES["detach"], to_tensor(ctx, data))
+
+
+def _array(ctx, data, **kwargs):
+    """np.array / np.asarray / torch.as_tensor keep the gradient: [a, b] is stacked, as a list
+    literal is (NumPy has no autograd of its own to follow; JAX's jnp.array is differentiable)."""
+    kwargs.pop("dtype", None)
+    kwargs.pop("device", None)
+    kwargs.pop("copy", None)
+    _no_more("array", (), kwargs)
     return to_tensor(ctx, data)
 
 
@@ -657,8 +826,9 @@ register("arange", _arange, ["out = arange(3) * x", "out = arange(1, 4) * x",
                              "out = arange(0, 3, 1) * x"], method=False, creates=True)
 register("linspace", _linspace, ["out = linspace(0, 1, 3) * x"], method=False, creates=True)
 register("tensor", _tensor, ["out = tensor([1., 2., 3.]) * x", "out = tensor([[1, 2, 3]]) @ x"],
-         aliases=["FloatTensor", "DoubleTensor", "Tensor", "array", "asarray", "as_tensor"],
-         method=False, creates=True)
+         aliases=["FloatTensor", "DoubleTensor", "Tensor"], method=False, creates=True)
+register("array", _array, ["out = array([x[0] * 2, x[1]]) * y[:2]", "out = asarray(x) * y"],
+         aliases=["asarray", "as_tensor"], method=False)
 
 
 # -- methods that are no-ops or views of something above -----------------------------------------
@@ -667,13 +837,53 @@ def _identity(ctx, x, *args, **kwargs):
     return to_tensor(ctx, x)
 
 
+def _float(ctx, x, *args, **kwargs):
+    """x.float() / x.double() keep x (--dtype rules); float('inf') is a number, as in Python."""
+    if isinstance(x, str):
+        try:
+            return float(x)
+        except ValueError:
+            _fail(f"float(): cannot read {x[:40]!r} as a number")
+    return to_tensor(ctx, x)
+
+
 def _item(ctx, x):
+    """x.item(): a Python number in PyTorch, so the gradient stops here."""
     x = to_tensor(ctx, x)
     if x.size != 1:
         _fail(f"item() needs a tensor of one element, got shape {x.shape}", "shape")
-    return ops.reshape(x, ())
+    return apply(PRIMITIVES["detach"], ops.reshape(x, ()))
 
 
-register("clone", _identity, ["out = clone(x) * x"], aliases=["contiguous", "float", "double",
-                                                           "copy", "cpu", "cuda", "to"])
-register("item", _item, ["out = x.sum().item() * x"])
+def _size(ctx, x, dim=None):
+    """x.size(): the shape; x.size(d): one size (an integer, as in PyTorch)."""
+    x = to_tensor(ctx, x)
+    return x.shape if dim is None else x.shape[x.nd + _axes(x, dim)[0]]
+
+
+register("size", _size, ["out = x * x.size(0) + x.size()[0]"])
+register("numel", lambda ctx, x: to_tensor(ctx, x).size, ["out = x * x.numel()"])
+register("dim", lambda ctx, x: to_tensor(ctx, x).nd, ["out = x * M.dim()"], aliases=["ndimension"])
+
+
+def _argmax_or_argmin(prim):
+    def impl(ctx, x, *args, **kwargs):
+        """The index of the first extreme (a constant), over all elements or along one dim."""
+        x = to_tensor(ctx, x)
+        dim = _pop_dim(args, kwargs)
+        keep = _keepdim(kwargs) if len(args) < 2 else bool(args[1])
+        _no_more(prim, args[2:], kwargs)
+        if dim is None:
+            flat = ops.reshape(x, (x.size,))
+            found = _arg_extreme(flat, -1, False, prim)
+            return ops.reshape(found, (1,) * x.nd) if keep else found
+        return _arg_extreme(x, (_reduce_axes(x, dim) or (-1,))[0], keep, prim)
+    return impl
+
+
+register("argmax", _argmax_or_argmin("amax"), ["out = argmax(x) * x + M.argmax(1) * x"])
+register("argmin", _argmax_or_argmin("amin"), ["out = argmin(M, dim=0, keepdim=True) * M"])
+register("clone", _identity, ["out = clone(x) * x"], aliases=["contiguous", "copy", "cpu", "cuda",
+                                                           "to"])
+register("float", _float, ["out = x.float() * x.double() + x.clamp(max=float('inf'))"], aliases=["double"])
+register("item", _item, ["out = ones(3).sum().item() * x"])

@@ -46,6 +46,33 @@ def as_data(comp) -> dict:
     return out
 
 
+# A tree deeper than this is unreadable, and Rich draws every ancestor's guide on every line
+# (quadratic in depth): 3,000 chained statements took 16 s. Deeper graphs are listed instead.
+MAX_TREE_DEPTH = 100
+
+
+def depth(comp) -> int:
+    """The longest path from an output to a leaf, in nodes."""
+    graph, _ = nodes(comp)
+    level: dict[int, int] = {}
+    for t in graph:  # creation order: inputs before the nodes that read them
+        level[t.index] = 1 + max((level.get(i.index, 0) for i in t.inputs), default=0)
+    return max(level.values(), default=0)
+
+
+def listing(comp) -> str:
+    """One line per node, outputs first (reverse topological order, as backward visits them)."""
+    graph, names = nodes(comp)
+    lines = ["computation graph, one node per line (outputs first, each node's inputs below it)"]
+    for t in reversed(graph):
+        d = describe(t, names)
+        if t.op is None:
+            lines.append(f"{d['name']}  {d['backward'] or 'constant'}  shape {tuple(d['shape'])}")
+        else:
+            lines.append(f"{d['name']} = {d['expression']}  {d['backward']}  shape {tuple(d['shape'])}")
+    return "\n".join(lines) + "\n"
+
+
 def tree(comp):
     """A Rich Tree per output (under one root)."""
     from rich.markup import escape  # noqa: PLC0415

@@ -8,8 +8,11 @@ an explicit stack, so a 100,000-term sum is as safe as a short one.
 from __future__ import annotations
 
 import ast
+import math
+import re
 import sys
 import threading
+import warnings
 from dataclasses import dataclass, field
 
 from .errors import GradcliError
@@ -25,7 +28,25 @@ CONSTANTS = {"pi", "e", "inf", "nan", "newaxis"}  # bare names; a program may re
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
           ast.MatMult: "matmul"}
 COMPARE = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
-ATTRIBUTES = {"T", "mT", "data", "values", "shape", "ndim"}
+ATTRIBUTES = {"T", "mT", "data", "values", "indices", "shape", "ndim"}
+# NumPy names whose PyTorch namesakes differ: np.max(x, 0) is an array, torch.max(x, 0) a pair.
+NUMPY_RENAMES = {"max": "amax", "min": "amin"}
+
+# Statements a program cannot hold, by the keyword a user wrote, with a hint where one helps.
+_LOOPS = " (no loops: write the steps out, or use tensor operations)"
+STATEMENTS = {
+    ast.FunctionDef: ("def", ""), ast.AsyncFunctionDef: ("async def", ""), ast.ClassDef: ("class", ""),
+    ast.Return: ("return", ""), ast.Delete: ("del", ""), ast.For: ("for", _LOOPS),
+    ast.AsyncFor: ("async for", _LOOPS), ast.While: ("while", _LOOPS),
+    ast.If: ("if", " (for a choice per element use where(cond, a, b))"), ast.With: ("with", ""),
+    ast.AsyncWith: ("async with", ""), ast.Raise: ("raise", ""), ast.Try: ("try", ""),
+    ast.Assert: ("assert", ""), ast.Global: ("global", ""), ast.Nonlocal: ("nonlocal", ""),
+    ast.Break: ("break", ""), ast.Continue: ("continue", ""), ast.Match: ("match", ""),
+}
+if sys.version_info >= (3, 11):
+    STATEMENTS[ast.TryStar] = ("try", "")
+if sys.version_info >= (3, 12):
+    STATEMENTS[ast.TypeAlias] = ("type", "")
 
 FORBIDDEN = {
     ast.Lambda: "lambda expressions", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
@@ -65,7 +86,10 @@ def parse(text: str) -> tuple[list[Statement], Source]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PROGRAM_BYTES:
         raise GradcliError(f"the program is longer than the limit of {MAX_PROGRAM_BYTES:,} bytes",
                            kind="limit")
+    # A file from another editor: a byte-order mark, and CR or CRLF line ends, as Python reads them.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     source = Source(text, text.split("\n"))
+    _check_encodable(text, source)
     tree = _ast_parse(text, source)
     if len(tree.body) > MAX_STATEMENTS:
         raise GradcliError(f"the program has {len(tree.body):,} statements, over the limit of "
@@ -74,11 +98,25 @@ def parse(text: str) -> tuple[list[Statement], Source]:
     statements = []
     for i, node in enumerate(tree.body):
         stmt = compiler.statement(node, last=i == len(tree.body) - 1)
-        if stmt is not None:
+        if isinstance(stmt, list):  # a, b = ... unpacks into one statement per name
+            statements.extend(stmt)
+        elif stmt is not None:
             statements.append(stmt)
     if not statements:
         raise GradcliError("the program is empty", kind="syntax")
     return statements, source
+
+
+def _check_encodable(text: str, source: Source) -> None:
+    """Invalid UTF-8 in an argument reaches us as lone surrogates: say where, not crash later."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = text.count("\n", 0, exc.start) + 1
+        column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+        raise GradcliError("the program is not valid UTF-8 text", kind="syntax", line=line,
+                           column=column, source=source.line(line).encode("utf-8", "replace")
+                           .decode("utf-8")) from None
 
 
 def _ast_parse(text: str, source: Source) -> ast.Module:
@@ -87,7 +125,7 @@ def _ast_parse(text: str, source: Source) -> ast.Module:
         raise GradcliError("the program contains a NUL character", kind="syntax", line=line,
                            column=1, source=source.line(line))
     try:
-        return ast.parse(text, mode="exec")
+        return _quiet_parse(text)
     except SyntaxError as exc:
         raise _syntax_error(exc, source) from None
     except (RecursionError, MemoryError):
@@ -96,12 +134,19 @@ def _ast_parse(text: str, source: Source) -> ast.Module:
     return _parse_deep(text, source)
 
 
+def _quiet_parse(text: str) -> ast.Module:
+    """ast.parse without Python's SyntaxWarnings ("invalid escape sequence") on our stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(text, mode="exec")
+
+
 def _parse_deep(text: str, source: Source) -> ast.Module:
     result: dict = {}
 
     def work():
         try:
-            result["tree"] = ast.parse(text, mode="exec")
+            result["tree"] = _quiet_parse(text)
         except SyntaxError as exc:
             result["error"] = _syntax_error(exc, source)
         except (RecursionError, MemoryError):
@@ -128,6 +173,8 @@ def _syntax_error(exc: SyntaxError, source: Source) -> GradcliError:
     message = exc.msg or "invalid syntax"
     if message.startswith("Exceeds the limit"):
         message = "a number literal is too long"
+        digits = re.search(r"\d{1000,}", source.line(line))
+        column = digits.start() + 1 if digits else column
     return GradcliError(f"syntax error: {message}", kind="syntax", line=line, column=column,
                         source=source.line(line))
 
@@ -173,11 +220,14 @@ class _Compiler:
         if isinstance(node, ast.Assign):
             if len(node.targets) != 1:
                 raise self.error(node, "chained assignment (a = b = ...) is not supported")
+            if isinstance(node.targets[0], (ast.Tuple, ast.List)):
+                return self.unpack(node.targets[0], node.value, line, column)
             return self.assignment(node.targets[0], node.value, None, line, column)
         if isinstance(node, ast.AugAssign):
             op = BINOPS.get(type(node.op))
             if op is None:
-                raise self.error(node, f"the operator {type(node.op).__name__}= is not supported")
+                raise self.error(node, f"the operator {_op_symbol(node.op)}= is not supported "
+                                 "(+=, -=, *=, /=, **= and @= are)")
             return self.assignment(node.target, node.value, op, line, column)
         if isinstance(node, ast.Expr):
             if not last:
@@ -189,9 +239,11 @@ class _Compiler:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             raise self.error(node, "imports are not allowed (torch., np. and F. prefixes work "
                              "without them)")
-        what = type(node).__name__
-        raise self.error(node, f"{what} statements are not allowed: a program is assignments "
-                         "and expressions")
+        if isinstance(node, ast.AnnAssign):
+            raise self.error(node, "annotations are not allowed: write name = value")
+        keyword, hint = STATEMENTS.get(type(node), (type(node).__name__, ""))
+        raise self.error(node, f"{keyword} statements are not allowed: a program is assignments "
+                         f"and expressions{hint}")
 
     def assignment(self, target, value, op, line, column) -> Statement:
         if isinstance(target, ast.Name):
@@ -213,6 +265,29 @@ class _Compiler:
             return Statement("setitem", name, code, index, op, line, column, reads)
         raise self.error(target, "you can assign to a name or to name[index] only")
 
+    def unpack(self, target, value, line, column) -> list[Statement]:
+        """`a, b = e0, e1` is `a = e0; b = e1`; `v, i = torch.max(x, 0)` is `v = torch.max(x, 0)[0];
+        i = torch.max(x, 0)[1]` (the right side is evaluated once per name: it has no effects)."""
+        names = target.elts
+        for t in names:
+            if not isinstance(t, ast.Name):
+                raise self.error(t, "unpacking assigns to names only: a, b = ...")
+        if isinstance(value, (ast.Tuple, ast.List)):
+            if len(value.elts) != len(names):
+                raise self.error(value, f"cannot unpack {len(value.elts)} values into {len(names)} names")
+            parts = list(value.elts)
+        else:
+            parts = [ast.copy_location(ast.Subscript(value=value, slice=ast.Constant(i), ctx=ast.Load()),
+                                       value) for i in range(len(names))]
+        # Bound one after the other: a later part must not read a name bound before it.
+        for i, part in enumerate(parts):
+            read = {n.id for n in ast.walk(part) if isinstance(n, ast.Name)}
+            clash = [t.id for t in names[:i] if t.id in read]
+            if clash:
+                raise self.error(part, f"{clash[0]!r} is assigned and read by the same unpacking; "
+                                 "bind a temporary name first")
+        return [self.assignment(t, part, None, line, column) for t, part in zip(names, parts)]
+
     # -- expressions --------------------------------------------------------------------------
     def expression(self, root, index: bool = False) -> tuple[list, list]:
         """Postfix instructions for an expression, and the names it reads in text order."""
@@ -229,8 +304,9 @@ class _Compiler:
             pos = self.pos(node)
             forbidden = FORBIDDEN.get(type(node))
             if forbidden:
-                raise self.error(node, f"{forbidden} are not allowed" if forbidden.endswith("s")
-                                 else f"{forbidden} is not allowed")
+                what, _, hint = forbidden.partition(" (")
+                verb = "are" if what.endswith("s") else "is"
+                raise self.error(node, f"{what} {verb} not allowed" + (f" ({hint}" if hint else ""))
             if isinstance(node, ast.Constant):
                 code.append(("const", self.constant(node), pos))
             elif isinstance(node, ast.Name):
@@ -288,6 +364,12 @@ class _Compiler:
 
     def constant(self, node: ast.Constant):
         value = node.value
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2 ** 63:
+            # Past any size or index: a float, as every other number (inf beyond float64's range).
+            try:
+                return float(value)
+            except OverflowError:
+                return math.inf if value > 0 else -math.inf
         if value is Ellipsis or value is None or isinstance(value, (bool, int, float, str)):
             if isinstance(value, str) and len(value) > MAX_NAME_LENGTH:
                 raise self.error(node, "a string argument is too long", "limit")
@@ -312,10 +394,14 @@ class _Compiler:
             and parts[0] not in self.bound and all(p in MODULES for p in parts[:-1])
 
     def call(self, node: ast.Call, pos, work) -> None:
+        seen = set()
         for kw in node.keywords:
             if kw.arg is None:
                 raise self.error(node, "** unpacking is not allowed")
             self.check_name(node, kw.arg)
+            if kw.arg in seen:
+                raise self.error(kw, f"syntax error: keyword argument repeated: {kw.arg}")
+            seen.add(kw.arg)
         kwnames = tuple(kw.arg for kw in node.keywords)
         args = list(node.args) + [kw.value for kw in node.keywords]
         func = node.func
@@ -323,6 +409,10 @@ class _Compiler:
         if isinstance(func, ast.Name) or self.is_module(parts):
             name = parts[-1]
             self.check_name(func, name)
+            if parts[0] in ("np", "numpy") and len(parts) > 1:
+                name = NUMPY_RENAMES.get(name, name)
+            if name == "norm" and "linalg" in parts:  # matrix norms for matrices, as linalg has
+                name = "linalg_norm"
             work.append(("emit", ("call", (name, len(node.args), kwnames), pos), False))
         elif isinstance(func, ast.Attribute):
             self.check_name(func, func.attr)

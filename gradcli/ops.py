@@ -15,12 +15,14 @@ Conventions (the spec for this table):
 - Rules are written with Tensors and these primitives only, so a backward pass
   can itself be differentiated (Hessians).
 - Kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, max/min share ties evenly.
+- `temporary(t)` marks a tensor a rule made and reads once: in a first-order pass the
+  next op may write into its memory (`1 - temporary(ans * ans)`: one array, not two).
 """
 from __future__ import annotations
 
 import math
 
-from .tensor import PRIMITIVES, Op, Tensor, apply, check_size, constant, mask
+from .tensor import PRIMITIVES, Op, Tensor, apply, check_size, constant, mask, temporary
 
 
 def defop(name, forward, **rules) -> Op:
@@ -75,17 +77,40 @@ unary("log10", lambda xp, x: xp.log10(x), lambda ans, x: 1 / (x * math.log(10)))
 unary("sqrt", lambda xp, x: xp.sqrt(x), lambda ans, x: 0.5 / ans)
 unary("sin", lambda xp, x: xp.sin(x), lambda ans, x: cos(x))
 unary("cos", lambda xp, x: xp.cos(x), lambda ans, x: -sin(x))
-unary("tan", lambda xp, x: xp.tan(x), lambda ans, x: ans * ans + 1)
+unary("tan", lambda xp, x: xp.tan(x), lambda ans, x: temporary(ans * ans) + 1)
 unary("asin", lambda xp, x: xp.asin(x), lambda ans, x: 1 / sqrt(1 - x * x))
 unary("acos", lambda xp, x: xp.acos(x), lambda ans, x: -1 / sqrt(1 - x * x))
-unary("atan", lambda xp, x: xp.atan(x), lambda ans, x: 1 / (x * x + 1))
+unary("atan", lambda xp, x: xp.atan(x), lambda ans, x: 1 / temporary(temporary(x * x) + 1))
 unary("sinh", lambda xp, x: xp.sinh(x), lambda ans, x: cosh(x))
 unary("cosh", lambda xp, x: xp.cosh(x), lambda ans, x: sinh(x))
-unary("tanh", lambda xp, x: xp.tanh(x), lambda ans, x: 1 - ans * ans)
+unary("tanh", lambda xp, x: xp.tanh(x), lambda ans, x: 1 - temporary(ans * ans))
 unary("abs", lambda xp, x: xp.abs(x), lambda ans, x: sign(x))  # sign(0) = 0: abs'(0) = 0
-unary("relu", lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)),
-      lambda ans, x: mask(x, lambda d: d > 0))  # relu'(0) = 0
-unary("sigmoid", _sigmoid, lambda ans, x: ans * (1 - ans))
+
+
+def selecting(name, forward, *partials, ties=False, doc=""):
+    """An elementwise op whose partials are masks (relu, clamp, maximum, minimum).
+
+    The gradient is selected where the mask is nonzero, not multiplied by it: an infinite or NaN
+    gradient where an input lost gives 0 there, as PyTorch's masked backward does
+    (sqrt(x.clamp(min=0)) at x < 0). ties: the mask may hold 1/2, which scales what passes.
+    """
+    def select(g, p):
+        zero = constant(0.0, g)
+        return where(p, g * p if ties else g, zero)
+
+    def vjp(g, ans, *xs):
+        return tuple(select(g, p(ans, *xs)) if x.requires_grad and p is not None else None
+                     for p, x in zip(partials, xs))
+
+    def jvp(dots, ans, *xs):
+        terms = [select(d, p(ans, *xs)) for p, d in zip(partials, dots) if d is not None and p is not None]
+        return None if not terms else terms[0] if len(terms) == 1 else sum(terms[1:], terms[0])
+    return defop(name, forward, vjp=vjp, jvp=jvp, elementwise=True, doc=doc)
+
+
+selecting("relu", lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)),
+          lambda ans, x: mask(x, lambda d: d > 0))  # relu'(0) = 0
+unary("sigmoid", _sigmoid, lambda ans, x: ans * temporary(1 - ans))
 unary("softplus", lambda xp, x: xp.logaddexp(xp.zeros_like(x), x), lambda ans, x: sigmoid(x))
 unary("erf", lambda xp, x: _erf(x),
       lambda ans, x: exp(-(x * x)) * (2 / math.sqrt(math.pi)))
@@ -127,7 +152,7 @@ def _pow_dx(ans, x, y):
             return 1
         if c == 2:
             return x * 2.0
-        return x ** (c - 1) * c
+        return temporary(x ** (c - 1)) * c
     # d/dx x**y = y * x**(y-1), zero where y == 0 (PyTorch's convention)
     return where(eq(y, constant(0.0, y)), constant(0.0, y), y * x ** (y - 1))
 
@@ -148,27 +173,34 @@ def _tie(a, b):
 binary("add", lambda xp, x, y: x + y, lambda ans, x, y: 1, lambda ans, x, y: 1)
 binary("sub", lambda xp, x, y: x - y, lambda ans, x, y: 1, lambda ans, x, y: -1)
 binary("mul", lambda xp, x, y: x * y, lambda ans, x, y: y, lambda ans, x, y: x)
-binary("div", lambda xp, x, y: x / y, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y)
+binary("div", lambda xp, x, y: x / y, lambda ans, x, y: 1 / y, lambda ans, x, y: temporary(-ans) / y)
 binary("pow", lambda xp, x, y: x ** y, _pow_dx, _pow_dy)
-binary("maximum", lambda xp, x, y: xp.maximum(x, y), lambda ans, x, y: _tie(x, y),
-       lambda ans, x, y: _tie(y, x))
-binary("minimum", lambda xp, x, y: xp.minimum(x, y), lambda ans, x, y: _tie(y, x),
-       lambda ans, x, y: _tie(x, y))
-binary("atan2", lambda xp, y, x: xp.atan2(y, x), lambda ans, y, x: x / (x * x + y * y),
-       lambda ans, y, x: -y / (x * x + y * y))
+selecting("maximum", lambda xp, x, y: xp.maximum(x, y), lambda ans, x, y: _tie(x, y),
+          lambda ans, x, y: _tie(y, x), ties=True)
+selecting("minimum", lambda xp, x, y: xp.minimum(x, y), lambda ans, x, y: _tie(y, x),
+          lambda ans, x, y: _tie(x, y), ties=True)
+def _over_r2(num, y, x):
+    """num / (x^2 + y^2), and 0 at the origin: atan2's gradient there, as PyTorch gives it."""
+    r2 = x * x + y * y
+    origin = eq(r2, constant(0.0, r2))
+    return where(origin, constant(0.0, r2), num / where(origin, constant(1.0, r2), r2))
+
+
+binary("atan2", lambda xp, y, x: xp.atan2(y, x), lambda ans, y, x: _over_r2(x, y, x),
+       lambda ans, y, x: _over_r2(-y, y, x))
 for _name, _fn in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
                    ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal")]:
     binary(_name, lambda xp, x, y, _fn=_fn: xp.astype(getattr(xp, _fn)(x, y), x.dtype),
            differentiable=False, doc="a 0/1 mask: no gradient")
 
-binary("where", lambda xp, c, x, y: xp.where(c != 0, x, y),
-       lambda ans, c, x, y: None,
-       lambda ans, c, x, y: ne(c, constant(0.0, c)),
-       lambda ans, c, x, y: eq(c, constant(0.0, c)))
-binary("clamp", lambda xp, x, lo, hi: xp.minimum(xp.maximum(x, lo), hi),
-       lambda ans, x, lo, hi: ge(x, lo) * le(x, hi),  # inclusive at the bounds, as PyTorch
-       lambda ans, x, lo, hi: lt(x, lo),
-       lambda ans, x, lo, hi: gt(x, hi) * ge(hi, lo))
+selecting("where", lambda xp, c, x, y: xp.where(c != 0, x, y),
+          None,  # the condition is a mask: no gradient
+          lambda ans, c, x, y: ne(c, constant(0.0, c)),
+          lambda ans, c, x, y: eq(c, constant(0.0, c)))
+selecting("clamp", lambda xp, x, lo, hi: xp.minimum(xp.maximum(x, lo), hi),
+          lambda ans, x, lo, hi: ge(x, lo) * le(x, hi),  # inclusive at the bounds, as PyTorch
+          lambda ans, x, lo, hi: lt(x, lo),
+          lambda ans, x, lo, hi: gt(x, hi) * ge(hi, lo))
 ne = _call("ne")
 
 
@@ -404,14 +436,20 @@ def _extremum_mask(ans, x, axes, keepdims):
 
 def _prod_others(ans, x, axes, keepdims):
     """d prod / d x_i = product of the other elements, exact also where x has zeros."""
-    zero, one = constant(0.0, x), constant(1.0, x)
+    zero, one, two = constant(0.0, x), constant(1.0, x), constant(2.0, x)
     is_zero = eq(x, zero)
     nonzero_x = where(is_zero, one, x)
     prod_nonzero = _kept(reduce("prod", nonzero_x, axes, True), x, axes, True)
     zeros = _kept(reduce("sum", is_zero, axes, True), x, axes, True)
-    # no zero in the slice: prod / x_i; one zero: the product of the rest at that zero; more: 0
-    return where(eq(zeros, zero), prod_nonzero / nonzero_x,
-                 where(eq(zeros, one) * is_zero, prod_nonzero, zero))
+    # The sum of the slice's zeros is 0, but its derivative is 1 at each zero: written with it,
+    # the product of the zeros keeps its own derivative, so the Hessian is exact there too.
+    zero_sum = _kept(reduce("sum", where(is_zero, x, zero), axes, True), x, axes, True)
+    # x_i nonzero: prod_nonzero / x_i times the zeros' product (1 with none, x_k with one, else 0)
+    at_nonzero = prod_nonzero / nonzero_x * where(eq(zeros, zero), one,
+                                                  where(eq(zeros, one), zero_sum, zero))
+    # x_i a zero: prod_nonzero times the other zeros' product (1, x_l with one other, else 0)
+    at_zero = prod_nonzero * where(eq(zeros, one), one, where(eq(zeros, two), zero_sum - x, zero))
+    return where(is_zero, at_zero, at_nonzero)
 
 
 def _safe_div(a, b):
@@ -513,6 +551,27 @@ def _insert_ones(xp, a, lead, count):
     return xp.reshape(a, tuple(a.shape[:lead]) + (1,) * count + tuple(a.shape[lead:]))
 
 
+def _swap_last(xp, a):
+    return xp.permute_dims(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
+
+
+def _one_product(xp, a, b):
+    """a @ b, as ONE matrix product when a stack of matrices meets a single matrix.
+
+    NumPy multiplies a stack item by item: a batch of B seeds through an n x n matrix
+    would be B matrix-vector products, each reading the whole matrix. Laid side by side,
+    the stack's rows make one (B*m, n) x (n, p) product that BLAS runs at full speed.
+    """
+    if a.ndim > 2 and b.ndim == 2:  # (..., m, n) @ (n, p): the rows of every item, together
+        out = xp.matmul(xp.reshape(a, (-1, a.shape[-1])), b)
+        return xp.reshape(out, tuple(a.shape[:-1]) + (b.shape[-1],))
+    if a.ndim == 2 and b.ndim > 2:  # (m, n) @ (..., n, p): a @ b_i = (b_i^T a^T)^T
+        rows = xp.reshape(_swap_last(xp, b), (-1, b.shape[-2]))  # (... * p, n)
+        out = xp.matmul(rows, _swap_last(xp, a))  # (... * p, m)
+        return _swap_last(xp, xp.reshape(out, tuple(b.shape[:-2]) + (b.shape[-1], a.shape[-2])))
+    return xp.matmul(a, b)
+
+
 def _matmul_forward(xp, a, b, *, nda, ndb):
     if nda == 1:
         a = xp.expand_dims(a, axis=-2)
@@ -524,7 +583,7 @@ def _matmul_forward(xp, a, b, *, nda, ndb):
         a = _insert_ones(xp, a, lead_a, nb - na)
     if lead_b and nb < na:
         b = _insert_ones(xp, b, lead_b, na - nb)
-    out = xp.matmul(a, b)
+    out = _one_product(xp, a, b)
     if ndb == 1:
         out = xp.squeeze(out, axis=-1)
     if nda == 1:

@@ -19,6 +19,11 @@ given with --at stay unbatched and are shared by every point.
   for that point instead and exits 2 at the end.
 - Jacobians per point: the seeds carry two lead axes (seed rows, points), in
   passes of as many rows as fit the memory bound, as engine.jacobian_* do.
+
+Where the time goes (bench/points.py): for scalar programs, in Python's text work, not in
+the graph. A chunk of NDJSON lines that are each one whole object is parsed by ONE
+json.loads; its output is assembled as ONE string (C loops, no step per point); what is
+left is the shortest repr of every float written, the floor of any NDJSON writer here.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 
@@ -98,7 +104,7 @@ def open_source(path: str, program: Program, shared: set, size: int | None):
             if head.startswith(b"PK"):
                 import io  # noqa: PLC0415 - a zip needs to seek: stdin is read whole
                 return source, _npz_chunks(source, io.BytesIO(stream.read()), size)
-            return source, _text_chunks(source, _text(stream), size)
+            return source, _text_chunks(source, _text(stream, "stdin"), size)
         lower = path.lower()
         if lower.endswith(".npy"):
             reader = _ArrayReader(open(path, "rb"), path)
@@ -107,15 +113,28 @@ def open_source(path: str, program: Program, shared: set, size: int | None):
         if lower.endswith(".npz"):
             return source, _npz_chunks(source, path, size)
         source.total = os.path.getsize(path)
-        return source, _text_chunks(source, _text(open(path, "rb")), size)
+        return source, _text_chunks(source, _text(open(path, "rb"), path), size)
     except OSError as exc:
         raise GradcliError(f"--points: cannot read {path}: {exc.strerror or exc}", kind="io") from None
 
 
-def _text(binary):
+def _text(binary, label: str):
     import io  # noqa: PLC0415
     # A bad byte becomes U+FFFD: that line is then malformed, and the lines around it still count.
-    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline=None)
+    return _bounded_lines(io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline=None),
+                          label)
+
+
+def _bounded_lines(fp, label: str):
+    """The lines of fp, refusing one longer than the limit (`/dev/zero` has no line ends at all)."""
+    from .limits import MAX_POINT_LINE_BYTES  # noqa: PLC0415
+    line_no = 0
+    while line := fp.readline(MAX_POINT_LINE_BYTES + 1):
+        line_no += 1
+        if len(line) > MAX_POINT_LINE_BYTES:
+            raise GradcliError(f"--points {label} line {line_no}: longer than the limit of "
+                               f"{MAX_POINT_LINE_BYTES:,} characters", kind="limit")
+        yield line
 
 
 def _text_chunks(source: Source, fp, size: int | None):
@@ -142,8 +161,17 @@ def _ndjson_chunks(source: Source, fp, size: int, line_no: int):
         texts = list(itertools.islice(fp, size))
         if not texts:
             return
+        objects = _parse_one_object_per_line(texts)
+        if objects is not None:  # the common case: no per-line work at all
+            chunk = Chunk(index, len(texts), range(line_no + 1, line_no + 1 + len(texts)),
+                          consumed=sum(map(len, texts)))
+            _group_records(source, chunk, range(len(objects)), objects)
+            line_no += len(texts)
+            index += chunk.size
+            yield chunk
+            continue
         chunk = Chunk(index, 0, [], consumed=sum(map(len, texts)))
-        records = []
+        positions, records = [], []
         for text in texts:
             line_no += 1
             s = text.strip()
@@ -158,11 +186,33 @@ def _ndjson_chunks(source: Source, fp, size: int, line_no: int):
             except (StopIteration, ValueError, RecursionError):
                 chunk.errors[pos] = _malformed(source, line_no, s)
                 continue
-            records.append((pos, obj))
+            positions.append(pos)
+            records.append(obj)
         chunk.size = len(chunk.lines)
-        _group_records(source, chunk, records)
+        _group_records(source, chunk, positions, records)
         index += chunk.size
         yield chunk
+
+
+def _parse_one_object_per_line(texts: list[str]) -> list | None:
+    """The objects of lines that are each exactly `{...}`, from ONE json.loads; else None.
+
+    One loads() of the chunk as a JSON array costs half of one loads() per line. It gives
+    the same objects only where every line is provably one whole object: each line starts
+    with `{` and ends with `}` (no blank lines, no padding) and the chunk holds no other
+    brace, so no object can span two lines or share one. Anything else (and any error) is
+    left to the line-by-line parser, which names the line at fault.
+    """
+    n = len(texts)
+    text = "".join(texts)
+    if not (text.startswith("{") and text.endswith(("}", "}\n")) and text.count("{") == n
+            and text.count("}") == n and text.count("}\n{") == n - 1):
+        return None
+    try:
+        objects = json.loads("[" + ",".join(texts) + "]")
+    except (ValueError, RecursionError):
+        return None
+    return objects if len(objects) == n else None
 
 
 def _malformed(source: Source, line_no: int, s: str) -> GradcliError:
@@ -175,51 +225,65 @@ def _malformed(source: Source, line_no: int, s: str) -> GradcliError:
                         f"{type(obj).__name__}", kind="value")
 
 
-def _group_records(source: Source, chunk: Chunk, records) -> None:
+def _group_records(source: Source, chunk: Chunk, positions, records: list) -> None:
     """Dicts -> batches of arrays: grouped by the names they give, then by shapes."""
+    if records and len(set(map(len, records))) == 1:
+        # The common case, in C loops: every record gives the same names as the first.
+        try:
+            columns = {name: list(map(itemgetter(name), records)) for name in records[0]}
+        except KeyError:
+            pass
+        else:
+            _batch_group(source, chunk, tuple(columns), positions, columns)
+            return
     by_keys: dict[tuple, list] = {}
-    for pos, obj in records:
+    for pos, obj in zip(positions, records):
         by_keys.setdefault(tuple(obj), []).append((pos, obj))
     for keys, group in by_keys.items():
-        problem = _key_problem(source, keys)
-        if problem is not None:
-            for pos, _ in group:
-                chunk.errors[pos] = GradcliError(f"{source.where(chunk, pos)}: {problem}", kind="input")
-            continue
-        positions = [pos for pos, _ in group]
-        columns, shapes = {}, {}
-        for name in keys:
-            values = [obj[name] for _, obj in group]
-            if set(map(type, values)) <= _NUMBERS:  # the common case: one scalar per point
-                try:
-                    columns[name] = np.array(values, dtype=np.float64)
-                    continue
-                except OverflowError:
-                    pass
-            arrays = []
-            for pos, value in zip(positions, values):
-                try:
-                    arr = from_json(value, f"{source.where(chunk, pos)}: {name}")
-                    check_size(arr.shape, f"{source.where(chunk, pos)}: {name}")
-                except GradcliError as exc:
-                    chunk.errors.setdefault(pos, exc)
-                    arr = None
-                arrays.append(arr)
-            columns[name] = arrays
-            shapes[name] = [None if a is None else a.shape for a in arrays]
-        if not shapes:
-            chunk.batches.append((positions, columns))
-            continue
-        # Some values are tensors (or bad): one batch per combination of shapes.
-        by_shape: dict[tuple, list] = {}
-        for i, pos in enumerate(positions):
-            if pos in chunk.errors:
+        _batch_group(source, chunk, keys, [pos for pos, _ in group],
+                     {name: [obj[name] for _, obj in group] for name in keys})
+
+
+def _batch_group(source: Source, chunk: Chunk, keys: tuple, positions: list, values: dict) -> None:
+    """Points that give the same names: {name: [value per point]} -> batches by shape."""
+    problem = _key_problem(source, keys)
+    if problem is not None:
+        for pos in positions:
+            chunk.errors[pos] = GradcliError(f"{source.where(chunk, pos)}: {problem}", kind="input")
+        return
+    columns, shapes = {}, {}
+    for name in keys:
+        column = values[name]
+        if set(map(type, column)) <= _NUMBERS:  # the common case: one scalar per point
+            try:
+                columns[name] = np.array(column, dtype=np.float64)
                 continue
-            by_shape.setdefault(tuple(shapes[n][i] for n in shapes), []).append(i)
-        for rows in by_shape.values():
-            chunk.batches.append(([positions[i] for i in rows],
-                                  {n: (np.stack([col[i] for i in rows]) if isinstance(col, list)
-                                       else col[rows]) for n, col in columns.items()}))
+            except OverflowError:
+                pass
+        arrays = []
+        for pos, value in zip(positions, column):
+            try:
+                arr = from_json(value, f"{source.where(chunk, pos)}: {name}")
+                check_size(arr.shape, f"{source.where(chunk, pos)}: {name}")
+            except GradcliError as exc:
+                chunk.errors.setdefault(pos, exc)
+                arr = None
+            arrays.append(arr)
+        columns[name] = arrays
+        shapes[name] = [None if a is None else a.shape for a in arrays]
+    if not shapes:
+        chunk.batches.append((positions, columns))
+        return
+    # Some values are tensors (or bad): one batch per combination of shapes.
+    by_shape: dict[tuple, list] = {}
+    for i, pos in enumerate(positions):
+        if pos in chunk.errors:
+            continue
+        by_shape.setdefault(tuple(shapes[n][i] for n in shapes), []).append(i)
+    for rows in by_shape.values():
+        chunk.batches.append(([positions[i] for i in rows],
+                              {n: (np.stack([col[i] for i in rows]) if isinstance(col, list)
+                                   else col[rows]) for n, col in columns.items()}))
 
 
 _NUMBERS = {float, int}
@@ -575,9 +639,8 @@ def _column(arr: np.ndarray, flags: dict) -> list[str]:
     """The JSON text of each point's value: str.join-ready, floats by their shortest repr."""
     arr = np.asarray(arr)
     finite = arr.dtype.kind not in "fc" or bool(np.isfinite(arr).all())
-    if arr.ndim == 1:
-        if finite and arr.size:  # the C encoder writes each float by its shortest repr
-            return _encode(arr.tolist())[1:-1].split(",")
+    if arr.ndim == 1 and arr.dtype.kind == "f":
+        # repr is the JSON encoder's own float text (shortest round trip), without its layers
         texts = list(map(repr, arr.tolist()))
         if not finite:
             flags["nonfinite"] = True
@@ -589,29 +652,44 @@ def _column(arr: np.ndarray, flags: dict) -> list[str]:
     return [_encode(_plain(row, {})) for row in arr]
 
 
+def _interleave(parts: list, n: int) -> str:
+    """Constant strings and per-point columns of text, in line order -> n lines as one string.
+
+    Each slot of the lines is filled by one slice assignment and the whole is one join:
+    C loops, where a format per line would cost a Python step per point.
+    """
+    slots: list = []
+    for part in parts:
+        if isinstance(part, str) and slots and isinstance(slots[-1], str):
+            slots[-1] += part  # consecutive constants become one
+        else:
+            slots.append(part)
+    width = len(slots)
+    out: list = [None] * (n * width)
+    for j, slot in enumerate(slots):
+        out[j::width] = [slot] * n if isinstance(slot, str) else slot
+    return "".join(out)
+
+
 class NdjsonWriter:
     def __init__(self, out):
         self.out = out
         self.flags: dict = {}
 
-    def lines(self, result: dict, indices: np.ndarray) -> list[str]:
+    def text(self, result: dict, indices: np.ndarray) -> str:
+        """The lines of a batch's points as ONE string, each line ending in a newline."""
         parts: list = ['{"index":', list(map(str, indices.tolist()))]
         for key, value in result.items():
             if key.startswith("_"):
                 continue
             parts.append("," + json.dumps(key) + ":")
             self._value(value, key in PER_POINT, parts)
-        parts.append("}")
-        # consecutive constants become one, then each line is one %-format of its columns
-        fmt, columns = [], []
-        for part in parts:
-            if isinstance(part, str):
-                fmt.append(part.replace("%", "%%"))
-            else:
-                fmt.append("%s")
-                columns.append(part)
-        template = "".join(fmt)
-        return [template % t for t in zip(*columns)]
+        parts.append("}\n")
+        return _interleave(parts, len(indices))
+
+    def lines(self, result: dict, indices: np.ndarray) -> list[str]:
+        # JSON text holds no raw newline (strings escape it), so the split is exact
+        return self.text(result, indices).split("\n")[:-1]
 
     def _value(self, value, per_point: bool, parts: list) -> None:
         if isinstance(value, dict):
@@ -629,6 +707,9 @@ class NdjsonWriter:
             parts.append(json.dumps(_plain(value, flags), allow_nan=False, separators=(",", ":")))
             self.flags.update(flags)
 
+    def write_text(self, text: str) -> None:
+        self.out.write(text)
+
     def write(self, lines: list[str]) -> None:
         if lines:
             self.out.write("\n".join(lines))
@@ -638,17 +719,57 @@ class NdjsonWriter:
         self.out.flush()
 
 
+class _SavedArray:
+    """One array of the .npz, growing chunk by chunk: kept in memory, or in a temporary file
+    once the writer's buffer is full (so memory stays bounded however many points come)."""
+
+    def __init__(self, dtype, shape: tuple):
+        self.dtype, self.shape, self.count = dtype, shape, 0
+        self.blocks: list = []
+        self.file = None
+
+    def add(self, arr: np.ndarray) -> None:
+        self.count += arr.shape[0]
+        if self.file is None:
+            self.blocks.append(arr)
+        else:
+            self.file.write(_bytes(arr))
+
+    def spill(self) -> None:
+        import tempfile  # noqa: PLC0415
+        self.file = tempfile.TemporaryFile()
+        for block in self.blocks:
+            self.file.write(_bytes(block))
+        self.blocks = []
+
+    def copy_to(self, f) -> None:
+        for block in self.blocks:
+            f.write(_bytes(block))
+        if self.file is not None:
+            self.file.seek(0)
+            while block := self.file.read(1 << 24):
+                f.write(block)
+            self.file.close()
+
+
+def _bytes(arr: np.ndarray) -> memoryview:
+    """The bytes of a C-contiguous array, without copying them."""
+    return memoryview(arr.reshape(-1).view(np.uint8))
+
+
 class NpzWriter:
     """Every per-point array of the results, with a leading points axis, and "index".
 
-    Arrays grow in temporary files chunk by chunk (bounded memory) and are put into the
-    .npz (uncompressed, like np.savez) at the end.
+    Arrays grow chunk by chunk, in memory up to BUFFER bytes and in temporary files beyond
+    (bounded memory), and are put into the .npz (uncompressed, like np.savez) at the end.
     """
+
+    BUFFER = 128 << 20
 
     def __init__(self, path: str):
         self.path = path
-        self.parts: dict[str, list] = {}  # key -> [temp file, dtype, per-point shape, count]
-        self.ready = False
+        self.parts: dict[str, _SavedArray] = {}
+        self.buffered = 0  # bytes held in memory; None once everything goes to temporary files
 
     def add(self, result: dict, indices) -> None:
         arrays = {"index": indices}
@@ -661,33 +782,36 @@ class NpzWriter:
                 arrays[f"jacobian/{a}/{b}"] = value
         if result.get("matrix") is not None:
             arrays["matrix"] = result["matrix"]
-        import tempfile  # noqa: PLC0415
         for key, arr in arrays.items():
             arr = np.ascontiguousarray(arr)
             part = self.parts.get(key)
             if part is None:
-                part = self.parts[key] = [tempfile.TemporaryFile(), arr.dtype, arr.shape[1:], 0]
-            elif part[2] != arr.shape[1:]:
+                part = self.parts[key] = _SavedArray(arr.dtype, arr.shape[1:])
+                if self.buffered is None:
+                    part.spill()
+            elif part.shape != arr.shape[1:]:
                 raise GradcliError(f"--save: {key} has shape {arr.shape[1:]} at point {indices[0]} but "
-                                   f"{part[2]} before; points of different shapes need NDJSON output "
+                                   f"{part.shape} before; points of different shapes need NDJSON output "
                                    "(leave out --save)", kind="shape")
-            part[0].write(arr.tobytes())
-            part[3] += arr.shape[0]
+            part.add(arr)
+            if self.buffered is not None:
+                self.buffered += arr.nbytes
+        if self.buffered is not None and self.buffered > self.BUFFER:
+            for part in self.parts.values():
+                part.spill()
+            self.buffered = None
 
     def close(self) -> None:
         import zipfile  # noqa: PLC0415
         fmt = np.lib.format
         try:
             with zipfile.ZipFile(self.path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-                for key, (tmp, dtype, shape, count) in self.parts.items():
-                    tmp.seek(0)
+                for key, part in self.parts.items():
                     with archive.open(key + ".npy", "w", force_zip64=True) as f:
-                        fmt.write_array_header_2_0(f, {"descr": fmt.dtype_to_descr(dtype),
+                        fmt.write_array_header_2_0(f, {"descr": fmt.dtype_to_descr(part.dtype),
                                                         "fortran_order": False,
-                                                        "shape": (count,) + tuple(shape)})
-                        while block := tmp.read(1 << 24):
-                            f.write(block)
-                    tmp.close()
+                                                        "shape": (part.count,) + tuple(part.shape)})
+                        part.copy_to(f)
         except OSError as exc:
             raise GradcliError(f"--save: cannot write {self.path}: {exc.strerror or exc}", kind="io") from None
 
@@ -793,17 +917,21 @@ def _write_chunk(chunk: Chunk, results: list, ndjson, npz, keep_going: bool):
                 if not keep:
                     continue
                 result, positions = _take(result, keep), [positions[i] for i in keep]
-            npz.add(result, chunk.start + np.asarray(positions, dtype=np.int64))
+            npz.add(result, _indices(chunk.start, positions))
     if ndjson is not None:
-        lines: list = [None] * chunk.size
-        for positions, result in results:
-            indices = chunk.start + np.asarray(positions)
-            for pos, line in zip(positions, ndjson.lines(result, indices)):
-                lines[pos] = line
-        if keep_going:
-            for pos, exc in chunk.errors.items():
-                lines[pos] = _error_line(chunk, pos, exc)
-        ndjson.write(lines[:limit])
+        if not chunk.errors and len(results) == 1 and len(results[0][0]) == chunk.size:
+            # the common case: one batch of the whole chunk (batches keep input order)
+            positions, result = results[0]
+            ndjson.write_text(ndjson.text(result, _indices(chunk.start, positions)))
+        else:
+            lines: list = [None] * chunk.size
+            for positions, result in results:
+                for pos, line in zip(positions, ndjson.lines(result, _indices(chunk.start, positions))):
+                    lines[pos] = line
+            if keep_going:
+                for pos, exc in chunk.errors.items():
+                    lines[pos] = _error_line(chunk, pos, exc)
+            ndjson.write(lines[:limit])
         ndjson.flush()
     elif keep_going and chunk.errors:  # with --save only, stdout still carries the failures
         sys.stdout.write("".join(_error_line(chunk, pos, chunk.errors[pos]) + "\n"
@@ -812,6 +940,13 @@ def _write_chunk(chunk: Chunk, results: list, ndjson, npz, keep_going: bool):
     if not keep_going and first_bad is not None:
         return chunk.errors[first_bad]
     return None
+
+
+def _indices(start: int, positions) -> np.ndarray:
+    """The points' indices in the whole input, as int64."""
+    if isinstance(positions, range):  # np.asarray would walk a range one Python int at a time
+        return np.arange(start + positions.start, start + positions.stop, dtype=np.int64)
+    return start + np.asarray(positions, dtype=np.int64)
 
 
 def _take(result: dict, keep: list) -> dict:

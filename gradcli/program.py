@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import functions, ops
 from .errors import GradcliError
-from .functions import Context, DType, to_tensor
+from .functions import Context, DType, ValuesIndices, to_tensor
 from .language import CONSTANTS, Statement, parse
 from .tensor import PRIMITIVES, Tensor, apply
 
@@ -89,6 +89,9 @@ class Program:
             except RecursionError:
                 raise GradcliError("the statement is nested too deeply", kind="limit", line=stmt.line,
                                    column=stmt.column, source=self.source.line(stmt.line)) from None
+        for name, value in env.items():  # what stayed a pair, an integer or a shape: a tensor now
+            if not isinstance(value, Tensor):
+                env[name] = to_tensor(ctx, value)
         return env
 
     def _execute(self, stmt: Statement, env, ctx, values, leaf) -> None:
@@ -102,7 +105,7 @@ class Program:
             return
         value = self.evaluate(stmt.code, env, ctx)
         if stmt.kind in ("assign", "expr"):
-            env[stmt.target] = _bindable(ctx, value, stmt, self.source)
+            env[stmt.target] = self._at(stmt, lambda: _bindable(ctx, value, stmt, self.source))
         elif stmt.kind == "update":
             env[stmt.target] = self._at(stmt, lambda: _binop(ctx, stmt.op, env[stmt.target], value))
         else:  # setitem: x[idx] = v (or x[idx] op= v) as a new tensor
@@ -175,6 +178,10 @@ class Program:
 
 # -- the interpreter's operations ---------------------------------------------------------------
 
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -185,6 +192,8 @@ def _binop(ctx, op: str, a, b):
         result = {"add": a + b, "sub": a - b, "mul": a * b}[op]
         if abs(result) < 2 ** 53:  # small integer arithmetic stays exact (indices, sizes)
             return result
+    if op == "pow" and _is_int(a) and _is_int(b) and 0 <= b and b * abs(a).bit_length() <= 53:
+        return a ** b  # zeros(10**4) is a size; the bound is checked before computing (9**9**9)
     if op == "matmul":
         return ops.matmul(to_tensor(ctx, a), to_tensor(ctx, b))
     return apply(PRIMITIVES[op], to_tensor(ctx, a), to_tensor(ctx, b))
@@ -244,7 +253,11 @@ def _attribute(ctx, attr: str, value):
         return ops.mT(x)
     if attr == "data":
         return apply(PRIMITIVES["detach"], x)
-    return x  # .values: torch.max(x, dim).values is the tensor itself here
+    if attr == "indices":
+        if not isinstance(value, ValuesIndices):
+            raise GradcliError(".indices needs the result of max(x, dim) or min(x, dim)", kind="name")
+        return value.indices
+    return x  # .values: of max(x, dim); of a tensor, the tensor itself
 
 
 def _slice_part(v):
@@ -288,6 +301,8 @@ def _check_index(x: Tensor, idx: tuple) -> None:
 
 
 def _subscript(value, idx):
+    if isinstance(value, ValuesIndices):  # torch.max(x, dim)[0] is the values, [1] the indices
+        value = (value.values, value.indices)
     if isinstance(value, tuple) and isinstance(idx, int):  # x.shape[0]
         try:
             return value[idx]
@@ -307,6 +322,9 @@ def _setitem(ctx, target, idx: tuple, value) -> Tensor:
     value = to_tensor(ctx, value)
     import numpy as np  # noqa: PLC0415 - shape arithmetic on a zero-size view
     region = np.broadcast_to(np.empty(()), target.shape)[idx].shape
+    extra = value.nd - len(region)
+    if extra > 0 and all(d == 1 for d in value.shape[:extra]):  # b[0] = ones(1, 3), as PyTorch
+        value = ops.reshape(value, value.shape[extra:])
     try:
         fits = np.broadcast_shapes(value.shape, region) == region
     except ValueError:
@@ -318,8 +336,10 @@ def _setitem(ctx, target, idx: tuple, value) -> Tensor:
 
 
 def _bindable(ctx, value, stmt, source):
-    if isinstance(value, Tensor):
+    if isinstance(value, (Tensor, ValuesIndices)):
         return value
+    if _is_int(value) or (isinstance(value, tuple) and all(_is_int(v) for v in value)):
+        return value  # exact while the program runs: `n = x.shape[0]` is a size; run() ends it
     if isinstance(value, (list, int, float)) and not isinstance(value, bool):
         return to_tensor(ctx, value)
     raise GradcliError(f"cannot bind {stmt.target} to {functions._describe(value)}", kind="value",

@@ -33,6 +33,10 @@ MAX_SYMBOLIC_ELEMENTS = 400
 MAX_JACOBIAN_ENTRIES = 2500
 # Above this many operations an expression is shown as computed: simplify() would take too long.
 SIMPLIFY_MAX_OPS = 400
+# simplify() expands integer powers: (x + 1)**100000 would never finish.
+SIMPLIFY_MAX_POWER = 32
+# A formula written out as a tree; `y = y*y + y` repeated doubles it with each statement.
+MAX_FORMULA_NODES = 20_000
 
 
 def unsupported(construct: str, why: str = "") -> GradcliError:
@@ -69,7 +73,7 @@ def arr(value) -> np.ndarray:
             raise GradcliError("a list of tensors must have one shape", kind="shape")
         out = np.empty((len(items),) + items[0].shape, dtype=object)
         for k, item in enumerate(items):
-            out[k] = item
+            out[k, ...] = item  # `out[k] = item` would store a 0-d array itself as the element
     elif isinstance(value, (int, float)):
         out = np.array(number(value), dtype=object)
     elif isinstance(value, sp.Basic):
@@ -629,9 +633,49 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     expr = expr.replace(lambda e: isinstance(e, sp.Derivative)
                         and isinstance(e.expr, (sp.floor, sp.ceiling)), lambda e: sp.Integer(0))
     expr = expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
-    if sp.count_ops(expr) <= SIMPLIFY_MAX_OPS:
+    if _simplifiable(expr):
         expr = sp.simplify(expr)
     return expr
+
+
+def _simplifiable(expr: sp.Expr) -> bool:
+    if sp.count_ops(expr) > SIMPLIFY_MAX_OPS:
+        return False
+    return not any(p.exp.is_Integer and abs(p.exp) > SIMPLIFY_MAX_POWER for p in expr.atoms(sp.Pow))
+
+
+def tree_size(expr) -> int:
+    """The size of `expr` written out as a tree, counted over its DAG in linear time.
+
+    SymPy shares repeated subexpressions, so a formula can be tiny in memory and astronomically
+    long on paper; sp.count_ops or printing would walk the whole tree.
+    """
+    if not isinstance(expr, sp.Basic):
+        return 1
+    sizes: dict = {}
+    todo = [expr]
+    while todo:
+        node = todo[-1]
+        if node in sizes:
+            todo.pop()
+            continue
+        pending = [a for a in node.args if a not in sizes]
+        if pending:
+            todo.extend(pending)
+            continue
+        todo.pop()
+        sizes[node] = 1 + sum(sizes[a] for a in node.args)
+    return sizes[expr]
+
+
+def _check_size(outs: dict) -> None:
+    for name, o in outs.items():
+        for element in o.reshape(-1):
+            size = tree_size(element)
+            if size > MAX_FORMULA_NODES:
+                raise GradcliError(f"symbolic: the formula of {name} has {size:,} terms written out, "
+                                   f"over the limit of {MAX_FORMULA_NODES:,}", kind="limit",
+                                   hint="use eval/jacobian for its numbers")
 
 
 def symbolic(program: Program, shapes: dict, wrt: list[str], outputs: list[str]) -> dict:
@@ -653,6 +697,7 @@ def symbolic(program: Program, shapes: dict, wrt: list[str], outputs: list[str])
         raise GradcliError(f"symbolic: the Jacobian would have {m} x {n} = {m * n} entries, over the "
                            f"limit of {MAX_JACOBIAN_ENTRIES} for formulas", kind="limit",
                            hint="use --wrt/--output to pick fewer, or jacobian for numbers")
+    _check_size(outs)
     simplified = {name: arr(np.vectorize(tidy, otypes=[object])(o)) if o.size else o
                   for name, o in outs.items()}
     blocks = {}

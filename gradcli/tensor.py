@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+
 from . import backend
 from .errors import GradcliError
 from .limits import MAX_ELEMENTS
@@ -38,7 +40,7 @@ class Op:
     """
 
     __slots__ = ("name", "forward", "partials", "vjp", "jvp", "elementwise", "differentiable",
-                 "backward_name", "doc")
+                 "backward_name", "doc", "grad_label", "tangent_label")
 
     def __init__(self, name, forward, *, partials=None, vjp=None, jvp=None, elementwise=False,
                  differentiable=True, backward_name=None, doc=""):
@@ -51,6 +53,9 @@ class Op:
         self.differentiable = differentiable
         self.backward_name = backward_name or name.capitalize() + "Backward0"
         self.doc = doc
+        # what floating-point warnings name while a rule runs (made once: a pass uses them per node)
+        self.grad_label = f"the gradient of {name}"
+        self.tangent_label = f"the tangent of {name}"
 
     def __repr__(self):
         return f"Op({self.name})"
@@ -59,8 +64,9 @@ class Op:
 class Tensor:
     # number: the Python float a constant was made from, so that rules can read it without
     # copying a device array back to the host (None for everything else).
+    # reusable: a rule's temporary, used once, whose memory the next op may write its result into
     __slots__ = ("data", "nd", "requires_grad", "op", "inputs", "params", "index", "number",
-                 "__weakref__")
+                 "reusable", "__weakref__")
 
     def __init__(self, data, nd: int | None = None, requires_grad: bool = False):
         self.data = data
@@ -71,6 +77,7 @@ class Tensor:
         self.params = None
         self.index = next(_counter)
         self.number = None
+        self.reusable = False
 
     # -- shape ------------------------------------------------------------------------
     @property
@@ -151,6 +158,41 @@ def mask(t: Tensor, predicate) -> Tensor:
     return Tensor(xp.astype(predicate(t.data), t.data.dtype), t.nd)
 
 
+def temporary(t: Tensor) -> Tensor:
+    """Mark t, a tensor a rule has just made and reads only once, as free to hold the next result.
+
+    `1 - temporary(ans * ans)` then makes one array instead of two. On big tensors a fresh
+    array costs more than the arithmetic (the kernel must find and zero its pages), so a
+    first-order pass takes the offer; a recorded pass (Hessians) ignores it.
+    """
+    if not recording:
+        t.reusable = True
+    return t
+
+
+# Below this many elements a fresh array costs nothing worth saving.
+REUSE_ELEMENTS = 1 << 16
+
+
+def _in_place(op: Op, inputs, arrays):
+    """The ufunc and the buffer to write op's result into, when an input is a reusable temporary.
+
+    Only NumPy arrays (ufuncs take `out=`), only when the result has the buffer's shape and
+    dtype, so that writing it there changes nothing but where it lives.
+    """
+    for t, a in zip(inputs, arrays):
+        if (t.reusable and op.name in _UFUNCS and isinstance(a, np.ndarray)
+                and a.size >= REUSE_ELEMENTS and a.flags.writeable and a.base is None
+                and np.broadcast_shapes(*(b.shape for b in arrays)) == a.shape
+                and np.result_type(*arrays) == a.dtype):
+            t.reusable = False  # consumed: its memory now holds the result
+            return _UFUNCS[op.name], a
+    return None, None
+
+
+_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}
+
+
 def _align(inputs) -> list:
     """Arrays of an elementwise op, reshaped so that lead axes line up with lead axes.
 
@@ -169,11 +211,24 @@ def _align(inputs) -> list:
     return arrays
 
 
+def _alike(inputs) -> bool:
+    """Whether every input has the same array shape and logical rank: nothing to line up or check.
+
+    The common case, and on small tensors (a deep chain of scalars) the checks cost more
+    than the arithmetic.
+    """
+    first = inputs[0]
+    shape, nd = first.data.shape, first.nd
+    for t in inputs:  # a loop, not all(...): a generator costs more than two comparisons
+        if t.nd != nd or t.data.shape != shape:
+            return False
+    return True
+
+
 def _check_broadcast(op: Op, inputs) -> None:
     shapes = [t.shape for t in inputs]
     if all(s == shapes[0] for s in shapes):
         return
-    import numpy as np  # noqa: PLC0415 - shape arithmetic only
     try:
         out = np.broadcast_shapes(*shapes)
     except ValueError:
@@ -194,22 +249,25 @@ def check_size(shape, what: str) -> None:
 
 def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
     """Run a primitive on Tensors; record it for differentiation when an input needs it."""
+    arrays = [t.data for t in inputs]
+    lead = max([a.ndim - t.nd for a, t in zip(arrays, inputs)], default=0)
+    ufunc = buffer = None
     if op.elementwise and len(inputs) > 1:
-        _check_broadcast(op, inputs)
-        arrays = _align(inputs)
-    else:
-        arrays = [t.data for t in inputs]
+        if not _alike(inputs):
+            _check_broadcast(op, inputs)
+            arrays = _align(inputs)
+        if not recording:
+            ufunc, buffer = _in_place(op, inputs, arrays)
     watch = backend.watch
     if watch.label_override is None:
         watch.label = op.name
     try:
-        ans = op.forward(backend.xp, *arrays, **params)
+        ans = op.forward(backend.xp, *arrays, **params) if ufunc is None else ufunc(*arrays, out=buffer)
     except GradcliError:
         raise
     except (ValueError, TypeError, IndexError) as exc:
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise GradcliError(f"{op.name} of shapes {shapes}: {exc}", kind="shape") from None
-    lead = max((t.data.ndim - t.nd for t in inputs), default=0)
     out = Tensor(ans, ans.ndim - lead)
     if recording and op.differentiable and any(t.requires_grad for t in inputs):
         out.requires_grad = True

@@ -113,11 +113,75 @@ def from_json(value, what: str) -> np.ndarray:
         raise GradcliError(f"{what}: the value is nested too deeply", kind="value") from None
 
 
+def _regular_file(path: str, what: str) -> int:
+    """The size of a regular file; devices (/dev/zero), FIFOs and directories would hang or fail."""
+    import os  # noqa: PLC0415
+    import stat  # noqa: PLC0415
+    try:
+        mode = os.stat(path)
+    except OSError as exc:
+        raise GradcliError(f"{what}: cannot read {path}: {exc.strerror or exc}", kind="io") from None
+    if stat.S_ISDIR(mode.st_mode):
+        raise GradcliError(f"{what}: {path} is a directory, not a file", kind="io")
+    if not stat.S_ISREG(mode.st_mode):
+        raise GradcliError(f"{what}: {path} is not a regular file (a device or a pipe); "
+                           "save the value to a file first", kind="io")
+    return mode.st_size
+
+
+def read_text_file(path: str, what: str) -> str:
+    """A JSON or CSV file (or stdin for '-') as text, within MAX_TEXT_FILE_BYTES."""
+    import sys  # noqa: PLC0415
+    from .limits import MAX_TEXT_FILE_BYTES  # noqa: PLC0415
+    too_long = GradcliError(f"{what}: {path} is longer than the limit of {MAX_TEXT_FILE_BYTES:,} "
+                            "bytes for a text file", kind="limit",
+                            hint="hand large arrays over as .npy files")
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(MAX_TEXT_FILE_BYTES + 1)
+        else:
+            if _regular_file(path, what) > MAX_TEXT_FILE_BYTES:
+                raise too_long
+            with open(path, "rb") as f:
+                data = f.read(MAX_TEXT_FILE_BYTES + 1)
+    except OSError as exc:
+        raise GradcliError(f"{what}: cannot read {path}: {exc.strerror or exc}", kind="io") from None
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        raise too_long
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise GradcliError(f"{what}: {path} is not UTF-8 text", kind="value") from None
+
+
+def strict_json(text: str, what: str, path: str):
+    """RFC 8259 JSON: no NaN/Infinity literals (write the strings "NaN", "Infinity"), no repeated keys."""
+    def constant(token):
+        raise GradcliError(f"{what}: {path}: {token} is not JSON; write it as the string "
+                           f"\"{token}\"", kind="value")
+
+    def pairs(items):
+        keys = set()
+        for key, _ in items:
+            if key in keys:
+                raise GradcliError(f"{what}: {path}: the key {key!r} appears twice", kind="value",
+                                   hint="duplicate keys are ambiguous: keep one")
+            keys.add(key)
+        return dict(items)
+    try:
+        return json.loads(text, parse_constant=constant, object_pairs_hook=pairs)
+    except ValueError as exc:
+        raise GradcliError(f"{what}: {path} is not valid JSON: {str(exc)[:120]}", kind="value") from None
+    except RecursionError:
+        raise GradcliError(f"{what}: {path} is nested too deeply", kind="value") from None
+
+
 def load_file(path: str, what: str) -> np.ndarray:
     from .limits import MAX_ELEMENTS  # noqa: PLC0415
     lower = path.lower()
     try:
         if lower.endswith(".npy"):
+            _regular_file(path, what)
             arr = np.load(path, allow_pickle=False, mmap_mode="r")
             if arr.size > MAX_ELEMENTS:
                 raise GradcliError(f"{what}: {path} has {arr.size:,} elements, over the limit",
@@ -126,11 +190,9 @@ def load_file(path: str, what: str) -> np.ndarray:
                 raise GradcliError(f"{what}: {path} holds {arr.dtype}, not real numbers", kind="value")
             return np.asarray(arr, dtype=np.float64)
         if lower.endswith(".json"):
-            with open(path, encoding="utf-8") as f:
-                return from_json(json.load(f), what)
+            return from_json(strict_json(read_text_file(path, what), what, path), what)
         if lower.endswith(".csv"):
-            arr = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=1)
-            return arr
+            return _csv(read_text_file(path, what), what, path)
     except GradcliError:
         raise
     except OSError as exc:
@@ -140,25 +202,30 @@ def load_file(path: str, what: str) -> np.ndarray:
     raise GradcliError(f"{what}: {path}: use a .npy, .json or .csv file", kind="value")
 
 
+def _csv(text: str, what: str, path: str) -> np.ndarray:
+    import io  # noqa: PLC0415
+    import warnings  # noqa: PLC0415
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "input contained no data": said below, as an error
+        arr = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, ndmin=1)
+    if arr.size == 0:
+        raise GradcliError(f"{what}: {path} holds no numbers", kind="value")
+    return arr
+
+
 def load_inputs_file(path: str, stdin_text=None) -> dict[str, object]:
     """--inputs FILE|-: a JSON object name -> value (a number, nested list, or value text)."""
-    try:
-        if path == "-":
-            import sys  # noqa: PLC0415
-            text = sys.stdin.read() if stdin_text is None else stdin_text
-        else:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        data = json.loads(text)
-    except OSError as exc:
-        raise GradcliError(f"--inputs: cannot read {path}: {exc.strerror or exc}", kind="io") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise GradcliError(f"--inputs: {path} is not valid JSON: {str(exc)[:120]}", kind="value") from None
-    except RecursionError:
-        raise GradcliError(f"--inputs: {path} is nested too deeply", kind="value") from None
+    text = read_text_file(path, "--inputs") if stdin_text is None else stdin_text
+    data = strict_json(text, "--inputs", path)
     if not isinstance(data, dict):
-        raise GradcliError("--inputs: expected a JSON object {name: value}", kind="value")
-    return data
+        got = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(data), "a number")
+        raise GradcliError(f"--inputs: expected a JSON object {{name: value}}, got {got}", kind="value")
+    # Strings are value text ("ones(2)"), but for "NaN", "Infinity", "-Infinity": our own JSON's
+    # non-finite numbers. Anything else must be numbers, checked here.
+    nonfinite = ("NaN", "Infinity", "-Infinity")
+    return {name: v if isinstance(v, str) and v not in nonfinite else from_json(v, f"--inputs {name}")
+            for name, v in data.items()}
 
 
 def fit_shape(value: np.ndarray, shape: tuple | None, what: str) -> np.ndarray:

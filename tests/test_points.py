@@ -241,3 +241,88 @@ def test_progress_bar_only_for_a_terminal(monkeypatch):
     bar.update(50, 50)
     assert bar.bar is not None
     bar.close()
+
+
+# -- the fast paths: one json.loads per chunk, one string per chunk, .npz buffered in memory ----
+
+def test_chunk_parse_takes_only_lines_that_are_one_whole_object():
+    from gradcli.points import _parse_one_object_per_line as parse
+    assert parse(['{"x": 1}\n', '{"x": 2.5, "y": -3}\n', '{"y":1e300}']) == \
+        [{"x": 1}, {"x": 2.5, "y": -3}, {"y": 1e300}]
+    for texts in (['{"x": 1\n', '"y": 2}\n'],  # one object over two lines: valid only when joined
+                  ['{"x": 1}, {"x": 2}\n', '{"x": 3}\n'],  # two objects on one line
+                  ['{"x": 1,\n', '"y": 2}\n', '{"x": 3}, {"y": 4}\n'],  # both, counts balanced
+                  ['{"x": 1}\n', '\n', '{"x": 2}\n'],  # a blank line
+                  [' {"x": 1}\n', '{"x": 2}\n'],  # padding: left to the line parser
+                  ['{"x": "}"}\n'],  # a brace in a string
+                  ['{"x": 1}\n', '{"x": }\n'],  # malformed
+                  ['[1, 2]\n']):
+        assert parse(texts) is None, texts
+
+
+def test_fast_and_line_by_line_parsing_write_the_same_text(tmp_path, capsys):
+    """Compact lines take the chunk parser; padded ones the line parser: same output, byte for byte."""
+    xyz = RNG.normal(size=(40, 3)) * 10.0 ** RNG.integers(-8, 8, size=(40, 3))
+    compact = "".join(f'{{"x":{x!r},"y":{y!r},"z":{z!r}}}\n' for x, y, z in xyz.tolist())
+    # different key orders and spacing, padding, \r\n endings and a blank line
+    padded = "".join(f' {{ "z" : {z!r}, "x":{x!r} , "y":{y!r} }}\r\n' for x, y, z in xyz.tolist()[:20])
+    padded += "\n" + "".join(f'{{"y":{y!r},"z":{z!r},"x":{x!r}}}\n' for x, y, z in xyz.tolist()[20:])
+    outs = []
+    for i, text in enumerate((compact, padded)):
+        path = tmp_path / f"p{i}.ndjson"
+        path.write_bytes(text.encode())
+        code, out, _ = gradcli(capsys, "grad", "out = sin(x) * y + exp(z / 1e8) * x", "--points", str(path),
+                               "--chunk-size", "16")
+        assert code == 0
+        outs.append(out)
+    assert outs[0] == outs[1]
+    assert [r["inputs"]["x"] for r in ndjson(outs[0])] == xyz[:, 0].tolist()
+
+
+def test_each_line_is_the_single_point_json_text(tmp_path, capsys):
+    """Byte for byte: shortest round-trip floats, "NaN"/"Infinity" strings, the same keys in order."""
+    points = [{"x": 0.1, "y": 2.0}, {"x": -1.0, "y": 0.0}, {"x": 1e-7, "y": 3.0}, {"x": 1e22, "y": -2.5}]
+    path = write_ndjson(tmp_path / "p.ndjson", points)
+    program = "out = log(x) * y + x / y"
+    code, out, err = gradcli(capsys, "grad", program, "--points", path)
+    assert code == 0 and '"NaN"' in out and "Infinity" in out and "NaN or inf" in err
+    for i, (point, line) in enumerate(zip(points, out.splitlines())):
+        code, single, _ = gradcli(capsys, "grad", program, "--json", *at_args(point))
+        assert line == f'{{"index":{i},' + single.strip()[1:]
+
+
+def test_save_spills_to_temporary_files_past_its_buffer(tmp_path, capsys, monkeypatch):
+    from gradcli import points
+    xyz = RNG.normal(size=(300, 3))
+    np.save(tmp_path / "p.npy", xyz)
+    saved = {}
+    for buffer in (points.NpzWriter.BUFFER, 0):
+        monkeypatch.setattr(points.NpzWriter, "BUFFER", buffer)
+        save = str(tmp_path / f"out{buffer}.npz")
+        code, _, _ = gradcli(capsys, "grad", "out = x * y * sin(z)", "--points", str(tmp_path / "p.npy"),
+                             "--save", save, "--chunk-size", "64")
+        assert code == 0
+        with np.load(save) as f:
+            saved[buffer] = {k: f[k] for k in f.files}
+    memory, spilled = saved.values()
+    assert list(memory) == list(spilled) == ["index", "outputs/out", "grad/x", "grad/y", "grad/z"]
+    for key in memory:
+        np.testing.assert_array_equal(memory[key], spilled[key])
+    np.testing.assert_array_equal(memory["index"], np.arange(300))
+    np.testing.assert_allclose(memory["grad/z"], xyz[:, 0] * xyz[:, 1] * np.cos(xyz[:, 2]), rtol=1e-15)
+
+
+def test_names_that_differ_between_lines_are_grouped(tmp_path, capsys):
+    """A chunk whose lines give different names (one also gives the shared w) keeps its order."""
+    path = tmp_path / "p.ndjson"
+    path.write_text('{"x": 1, "w": 2}\n{"x": 3}\n{"w": 5, "x": 4}\n{"x": 6}\n')
+    code, out, _ = gradcli(capsys, "grad", "out = x * w", "--points", str(path), "--at", "w=10")
+    assert code == 0
+    results = ndjson(out)
+    assert [r["outputs"]["out"] for r in results] == [2.0, 30.0, 20.0, 60.0]
+    assert [r["grad"]["x"] for r in results] == [2.0, 10.0, 5.0, 10.0]
+    # as many names on each line, but not the same names: grouped too
+    path.write_text('{"x": 1, "w": 2}\n{"x": 3, "s": 1}\n{"w": 5, "x": 4}\n')
+    code, out, _ = gradcli(capsys, "eval", "out = x * w + s", "--points", str(path), "--at", "w=10,s=0.5")
+    assert code == 0
+    assert [r["outputs"]["out"] for r in ndjson(out)] == [2.5, 31.0, 20.5]

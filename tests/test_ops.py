@@ -150,3 +150,61 @@ def test_every_primitive_is_exercised():
     differentiable = {n for n, op in PRIMITIVES.items() if op.differentiable}
     never_recorded = sorted(differentiable - recorded)
     assert not never_recorded, f"differentiable primitives no sample differentiates: {never_recorded}"
+
+
+# -- the fast paths: one BLAS product for a stack times a matrix, and in-place temporaries --------
+
+@pytest.mark.parametrize("a_shape, b_shape", [
+    ((5, 3, 4), (4, 2)),        # a stack of matrices times one matrix: folded into one product
+    ((2, 5, 3, 4), (4, 2)),
+    ((3, 4), (5, 4, 2)),        # one matrix times a stack: through transposes
+    ((3, 4), (2, 5, 4, 2)),
+    ((5, 3, 4), (5, 4, 2)),     # stack times stack: plain matmul
+    ((3, 4), (4, 2)),
+])
+def test_one_product_is_matmul(a_shape, b_shape):
+    from gradcli.ops import _one_product
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+    np.testing.assert_allclose(_one_product(np, a, b), np.matmul(a, b), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("text", ["y = tanh(W @ x) * x", "y = x @ W", "Y = A @ B", "Y = A.T @ (A @ B)"])
+def test_batched_jacobians_through_matmul(text, mode):
+    """All seeds of a Jacobian go through matmul together (lead axes): the folded products."""
+    rng = np.random.default_rng(1)
+    values = {"W": rng.standard_normal((4, 4)), "x": rng.standard_normal(4),
+              "A": rng.standard_normal((3, 4)), "B": rng.standard_normal((4, 2))}
+    program = Program(text)
+    values = {n: values[n] for n in program.input_names}
+    got = Computation(program, values).jacobian(mode=mode)["matrix"]
+    want = central_differences(program, values, program.input_names)
+    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-8)
+
+
+def test_large_temporaries_reused_in_place_leave_values_intact(monkeypatch):
+    """Above REUSE_ELEMENTS elements, first-order rules write into their own temporaries; the
+    inputs, outputs and gradients must be exactly what fresh arrays would give."""
+    from gradcli import tensor
+    reused = []
+
+    def spy(*args):
+        ufunc, buffer = original(*args)
+        reused.append(buffer is not None)
+        return ufunc, buffer
+    original = tensor._in_place
+    monkeypatch.setattr(tensor, "_in_place", spy)
+    n = tensor.REUSE_ELEMENTS + 7
+    x = np.random.default_rng(2).standard_normal(n)
+    x0 = x.copy()
+    c = Computation("t = tanh(x); s = sigmoid(x); y = (t * s + x / (x * x + 1)).sum()", {"x": x})
+    result = c.backward()
+    t, s = np.tanh(x0), 1 / (1 + np.exp(-x0))
+    want = (1 - t * t) * s + t * s * (1 - s) + (1 - x0 * x0) / (x0 * x0 + 1) ** 2
+    np.testing.assert_allclose(result["grad"]["x"], want, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(result["inputs"]["x"], x0)
+    np.testing.assert_allclose(result["outputs"]["y"], (t * s + x0 / (x0 * x0 + 1)).sum(), rtol=1e-12)
+    again = c.backward()  # the recorded graph is still whole: a second backward gives the same
+    np.testing.assert_array_equal(again["grad"]["x"], result["grad"]["x"])
+    assert any(reused), "the in-place path was not taken"

@@ -43,6 +43,11 @@ class _SeededRng:
         return getattr(self._rng, name)
 
 
+def _sizes(outs, ins) -> tuple[int, int]:
+    """The Jacobian's rows and columns: output elements, wrt input elements."""
+    return sum(o.size for o in outs), sum(i.size for i in ins)
+
+
 class Computation:
     """A program with values for its inputs, evaluated once; derivatives on demand."""
 
@@ -224,14 +229,12 @@ class Computation:
     def wrt_leaves(self) -> list[Tensor]:
         return [self.inputs[n] for n in self.wrt]
 
-    def jacobian(self, mode: str = "auto", chunk: int | None = None, sparse: bool = False) -> dict:
+    def dense_jacobian_plan(self, mode: str) -> tuple[list, list, str]:
+        """The outputs, the wrt leaves and the mode to run (auto: forward when the inputs have
+        fewer elements than the outputs), once the dense Jacobian is known to fit the limit."""
         from .limits import MAX_ELEMENTS  # noqa: PLC0415
-        outs = list(self.outputs.values())
-        ins = self.wrt_leaves()
-        m = sum(o.size for o in outs)
-        n = sum(i.size for i in ins)
-        if sparse:  # only the nonzeros are stored: the dense size limit does not apply
-            return self.sparse_jacobian(mode, chunk)
+        outs, ins = list(self.outputs.values()), self.wrt_leaves()
+        m, n = _sizes(outs, ins)
         if m * n > MAX_ELEMENTS:
             raise GradcliError(f"the Jacobian would have {m:,} x {n:,} = {m * n:,} elements, over "
                                f"the limit of {MAX_ELEMENTS:,}", kind="limit")
@@ -239,6 +242,12 @@ class Computation:
             raise GradcliError(f"--mode must be auto, reverse or forward, got {mode!r}", kind="usage")
         if mode == "auto":
             mode = "forward" if n < m else "reverse"
+        return outs, ins, mode
+
+    def jacobian(self, mode: str = "auto", chunk: int | None = None, sparse: bool = False) -> dict:
+        if sparse:  # only the nonzeros are stored: the dense size limit does not apply
+            return self.sparse_jacobian(mode, chunk)
+        outs, ins, mode = self.dense_jacobian_plan(mode)
         run = engine.jacobian_forward if mode == "forward" else engine.jacobian_reverse
         blocks, passes = run(outs, ins, chunk=chunk)
         result = self.evaluate()
@@ -246,7 +255,7 @@ class Computation:
         result["jacobian"] = {o: dict(zip(self.wrt, row)) for o, row in zip(self.outputs, blocks)}
         result["matrix"] = np.concatenate(
             [np.concatenate([b.reshape(o.size, i.size) for b, i in zip(row, ins)], axis=1)
-             for row, o in zip(blocks, outs)], axis=0) if ins and outs else np.zeros((m, n))
+             for row, o in zip(blocks, outs)], axis=0) if ins and outs else np.zeros(_sizes(outs, ins))
         result["rows"] = labels(self.outputs)
         result["cols"] = labels({k: self.inputs[k] for k in self.wrt})
         result["mode"] = mode

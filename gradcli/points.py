@@ -38,7 +38,7 @@ from operator import itemgetter
 import numpy as np
 
 from . import backend, engine
-from .api import Computation, labels
+from .api import Computation, _sizes, labels
 from .errors import GradcliError
 from .program import Program
 from .render import _plain
@@ -490,23 +490,14 @@ class BatchComputation(Computation):
         """Per point; --chunk-size counts points here, so the seeds per pass are chosen to fit."""
         if sparse:
             raise GradcliError("--sparse is not available with --points", kind="usage")
-        from .limits import MAX_ELEMENTS  # noqa: PLC0415
-        outs, ins = list(self.outputs.values()), self.wrt_leaves()
-        m, n = sum(o.size for o in outs), sum(i.size for i in ins)
-        if m * n > MAX_ELEMENTS:
-            raise GradcliError(f"the Jacobian would have {m:,} x {n:,} = {m * n:,} elements, over "
-                               f"the limit of {MAX_ELEMENTS:,}", kind="limit")
-        if mode not in ("auto", "reverse", "forward"):
-            raise GradcliError(f"--mode must be auto, reverse or forward, got {mode!r}", kind="usage")
-        if mode == "auto":
-            mode = "forward" if n < m else "reverse"
+        outs, ins, mode = self.dense_jacobian_plan(mode)
         blocks, passes = _batched_jacobian(outs, ins, self.points, mode)
         result = self.evaluate()
         result["jacobian"] = {o: dict(zip(self.wrt, row)) for o, row in zip(self.outputs, blocks)}
         p = self.points
         result["matrix"] = np.concatenate(
             [np.concatenate([b.reshape(p, o.size, i.size) for b, i in zip(row, ins)], axis=2)
-             for row, o in zip(blocks, outs)], axis=1) if ins and outs else np.zeros((p, m, n))
+             for row, o in zip(blocks, outs)], axis=1) if ins and outs else np.zeros((p, *_sizes(outs, ins)))
         result["rows"] = labels(self.outputs)
         result["cols"] = labels({k: self.inputs[k] for k in self.wrt})
         result["mode"] = mode

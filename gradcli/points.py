@@ -36,12 +36,13 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 import numpy as np
+import orjson
 
 from . import backend, engine
 from .api import Computation, _sizes, labels
 from .errors import GradcliError
 from .program import Program
-from .render import _plain
+from .render import _plain, dumps, float_texts
 from .tensor import Tensor, check_size
 from .values import from_json
 
@@ -209,8 +210,8 @@ def _parse_one_object_per_line(texts: list[str]) -> list | None:
             and text.count("}") == n and text.count("}\n{") == n - 1):
         return None
     try:
-        objects = json.loads("[" + ",".join(texts) + "]")
-    except (ValueError, RecursionError):
+        objects = orjson.loads("[" + ",".join(texts) + "]")
+    except (ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
         return None
     return objects if len(objects) == n else None
 
@@ -623,24 +624,25 @@ def _located(exc: GradcliError, where: str) -> GradcliError:
 # ================================================================================================
 
 _NONFINITE = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}
-_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _column(arr: np.ndarray, flags: dict) -> list[str]:
-    """The JSON text of each point's value: str.join-ready, floats by their shortest repr."""
+    """The JSON text of each point's value, str.join-ready, written as render.dumps writes it."""
     arr = np.asarray(arr)
     finite = arr.dtype.kind not in "fc" or bool(np.isfinite(arr).all())
     if arr.ndim == 1 and arr.dtype.kind == "f":
-        # repr is the JSON encoder's own float text (shortest round trip), without its layers
-        texts = list(map(repr, arr.tolist()))
-        if not finite:
-            flags["nonfinite"] = True
-            texts = [_NONFINITE.get(s, s) for s in texts]
+        if finite:
+            return float_texts(arr)
+        flags["nonfinite"] = True
+        bad = ~np.isfinite(arr)
+        texts = float_texts(np.where(bad, 0.0, arr))
+        for i in np.flatnonzero(bad).tolist():
+            texts[i] = _NONFINITE[repr(float(arr[i]))]
         return texts
     if finite:
-        return list(map(_encode, arr.tolist()))
+        return list(map(dumps, arr.tolist()))
     flags["nonfinite"] = True
-    return [_encode(_plain(row, {})) for row in arr]
+    return [dumps(_plain(row, {})) for row in arr]
 
 
 def _interleave(parts: list, n: int) -> str:
@@ -673,7 +675,7 @@ class NdjsonWriter:
         for key, value in result.items():
             if key.startswith("_"):
                 continue
-            parts.append("," + json.dumps(key) + ":")
+            parts.append("," + dumps(key) + ":")
             self._value(value, key in PER_POINT, parts)
         parts.append("}\n")
         return _interleave(parts, len(indices))
@@ -686,7 +688,7 @@ class NdjsonWriter:
         if isinstance(value, dict):
             parts.append("{")
             for i, (k, v) in enumerate(value.items()):
-                parts.append(("," if i else "") + json.dumps(k) + ":")
+                parts.append(("," if i else "") + dumps(k) + ":")
                 self._value(v, per_point, parts)
             parts.append("}")
         elif value is None:
@@ -695,7 +697,7 @@ class NdjsonWriter:
             parts.append(_column(value, self.flags))
         else:
             flags: dict = {}
-            parts.append(json.dumps(_plain(value, flags), allow_nan=False, separators=(",", ":")))
+            parts.append(dumps(_plain(value, flags)))
             self.flags.update(flags)
 
     def write_text(self, text: str) -> None:
@@ -961,4 +963,4 @@ def _error_line(chunk: Chunk, pos: int, exc: GradcliError) -> str:
     if chunk.lines is not None:
         obj["line"] = chunk.lines[pos]
     obj.update(exc.to_dict())
-    return json.dumps(obj, separators=(",", ":"))
+    return dumps(obj)

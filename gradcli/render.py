@@ -1,10 +1,10 @@
 """Results -> strict JSON, Rich tables, and .npz files. Pure presentation, no computing."""
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
+import orjson
 
 NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
 
@@ -35,8 +35,21 @@ def to_json(result: dict) -> tuple[str, bool]:
     """One strict RFC 8259 document; also says whether non-finite numbers were replaced."""
     flags: dict = {}
     doc = {k: v for k, v in result.items() if not k.startswith("_")}
-    text = json.dumps(_plain(doc, flags), allow_nan=False, separators=(",", ":"))
-    return text, bool(flags)
+    return dumps(_plain(doc, flags)), bool(flags)
+
+
+def dumps(plain) -> str:
+    """Compact JSON of plain values (no NaN/inf left: see _plain), floats in shortest round-trip
+    form. Every JSON gradcli writes goes through here, so one value always reads the same."""
+    return orjson.dumps(plain, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def float_texts(values: np.ndarray) -> list[str]:
+    """The JSON text of each element of a 1-D array of finite floats, as dumps writes them."""
+    if values.size == 0:
+        return []
+    flat = np.ascontiguousarray(values, dtype=np.float64)  # float32 values widen, exactly as dumps
+    return orjson.dumps(flat, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode().split(",")
 
 
 def save_npz(path: str, result: dict) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import GradcliError
 
-_NAME_EQ = re.compile(r"\s*([A-Za-z_][A-Za-z_0-9]*)\s*=(?!=)")
+_NAME_EQ = re.compile(r"\s*([^\W\d]\w*)\s*=(?!=)")  # a Python identifier, as in programs
 
 
 def split_top_level(text: str) -> list[str]:

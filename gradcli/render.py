@@ -40,7 +40,7 @@ def to_json(result: dict) -> tuple[str, bool]:
 
 def dumps(plain) -> str:
     """Compact JSON of plain values (no NaN/inf left: see _plain), floats in shortest round-trip
-    form. Every JSON gradcli writes goes through here, so one value always reads the same."""
+    form. Every result gradcli writes as JSON goes through here, so a value always reads the same."""
     return orjson.dumps(plain, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 

@@ -326,3 +326,31 @@ def test_names_that_differ_between_lines_are_grouped(tmp_path, capsys):
     code, out, _ = gradcli(capsys, "eval", "out = x * w + s", "--points", str(path), "--at", "w=10,s=0.5")
     assert code == 0
     assert [r["outputs"]["out"] for r in ndjson(out)] == [2.5, 31.0, 20.5]
+
+
+@pytest.mark.parametrize("keep_going", [False, True])
+def test_nothing_is_lost_at_full_size(tmp_path, keep_going):
+    """The issue's own case: 1,000,000 lines, line 500,001 malformed, through the real command
+    with stdout a file: exactly 500,000 results, or all 999,999 and one error object."""
+    n, bad = 1_000_000, 500_001
+    good = '{"x": 2.0, "y": 0.5}\n'
+    source = tmp_path / "points.ndjson"
+    source.write_text(good * (bad - 1) + '{"x": 1.0, "y": \n' + good * (n - bad))
+    out_path = tmp_path / "out.ndjson"
+    argv = [sys.executable, "-m", "gradcli", "grad", "out = x * y", "--points", str(source)]
+    with open(out_path, "w") as out:
+        done = subprocess.run(argv + (["--keep-going"] if keep_going else []), stdout=out,
+                              stderr=subprocess.PIPE, text=True, timeout=600)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    text = out_path.read_text()
+    lines = text.splitlines()
+    assert len(lines) == (n if keep_going else bad - 1) and text.endswith("\n")
+    assert json.loads(lines[bad - 2]) == {"index": bad - 2, "inputs": {"x": 2.0, "y": 0.5},
+                                          "outputs": {"out": 1.0}, "grad": {"x": 0.5, "y": 2.0}}
+    errors = [line for line in lines if '"error"' in line]
+    if keep_going:
+        assert len(errors) == 1 and json.loads(errors[0])["line"] == bad
+        assert json.loads(lines[-1])["index"] == n - 1
+    else:
+        assert errors == []
+        assert f"line {bad}: not valid JSON" in done.stderr

@@ -41,7 +41,7 @@ def exact_gradient(length: int) -> float:
 def gradcli_phases(text: str) -> dict:
     """Seconds for parsing, the forward pass and the backward pass, and dy/dx."""
     from gradcli.api import Computation  # noqa: PLC0415
-    from gradcli.program import Program  # noqa: PLC0415
+    from gradcli.lang.program import Program  # noqa: PLC0415
     t0 = time.perf_counter()
     program = Program(text)
     t1 = time.perf_counter()

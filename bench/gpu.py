@@ -33,12 +33,12 @@ sys.path.insert(0, ROOT)
 
 import numpy as np  # noqa: E402
 
-from gradcli import backend, engine  # noqa: E402
+from gradcli.core import backend, engine  # noqa: E402
 from gradcli.api import Computation  # noqa: E402
 from gradcli.errors import GradcliError  # noqa: E402
-from gradcli.functions import Context  # noqa: E402
-from gradcli.program import Program  # noqa: E402
-from gradcli.tensor import Tensor, constant  # noqa: E402
+from gradcli.lang.functions import Context  # noqa: E402
+from gradcli.lang.program import Program  # noqa: E402
+from gradcli.core.tensor import Tensor, constant  # noqa: E402
 
 MLP = "h = tanh(x @ W1 + b1); y = h @ W2 + b2; loss = mean((y - t)**2)"
 MLP_WRT = ["W1", "b1", "W2", "b2"]

@@ -186,7 +186,7 @@ def bench_modes(repeat: int) -> None:
 
 
 def bench_sparse(repeat: int, torch) -> None:
-    from gradcli import engine
+    from gradcli.core import engine
     from gradcli.api import Computation
     n = 100_000
     print(f"\n[sparse] y = sin(x) * x + x**2, x of {n:,} elements")

@@ -17,7 +17,7 @@ def __getattr__(name):
         from .api import Computation
         return Computation
     if name == "Program":
-        from .program import Program
+        from .lang.program import Program
         return Program
     if name == "GradcliError":
         from .errors import GradcliError

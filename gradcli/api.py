@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend, engine
+from .core import backend, engine
+from .core.tensor import Tensor
 from .errors import GradcliError
-from .functions import Context
-from .program import Program
-from .tensor import Tensor
-from .values import fit_shape, from_json, parse_value, split_named, split_top_level
+from .io.render import labels
+from .io.values import fit_shape, from_json, parse_value, split_named, split_top_level
+from .lang.functions import Context
+from .lang.program import Program
 
 DTYPES = ("float64", "float32")
 
@@ -101,14 +102,14 @@ class Computation:
         if default is not None and arr.ndim == 1:
             shape = self._default_shape(name)
             arr = fit_shape(arr, shape, what) if shape and arr.size == int(np.prod(shape)) else arr
-        from .tensor import check_size  # noqa: PLC0415
+        from .core.tensor import check_size  # noqa: PLC0415
         check_size(arr.shape, what)
         return arr
 
     def _default_shape(self, name: str):
         try:
             value = self.program.evaluate(self.program.inputs[name].default.code, {}, self.ctx)
-            from .functions import to_tensor  # noqa: PLC0415
+            from .lang.functions import to_tensor  # noqa: PLC0415
             return to_tensor(self.ctx, value).shape
         except GradcliError:
             return None
@@ -400,16 +401,3 @@ class Computation:
 
 def _to_host(blocks) -> list[list[np.ndarray]]:
     return [[backend.to_numpy(b) for b in row] for row in blocks]
-
-
-def labels(tensors: dict[str, Tensor]) -> list[str]:
-    """'b0' for a scalar, 'out[0,1]' for each element of a tensor, row-major."""
-    out = []
-    for name, t in tensors.items():
-        if t.nd == 0:
-            out.append(name)
-        else:
-            out.extend(f"{name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*t.shape))
-    return out
-
-

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from gradcli.api import Computation
-from gradcli.program import Program
+from gradcli.lang.program import Program
 
-# The inputs the op samples may use (gradcli/functions.py): x, y of shape (3,), M, N (3, 3), s ().
+# The inputs the op samples may use (gradcli/lang/functions/): x, y of shape (3,), M, N (3, 3), s ().
 SAMPLE_SHAPES = {"x": (3,), "y": (3,), "M": (3, 3), "N": (3, 3), "s": ()}
 
 

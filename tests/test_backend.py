@@ -22,12 +22,12 @@ import types
 import numpy as np
 import pytest
 
-from gradcli import backend, engine, ops
+from gradcli.core import backend, engine, ops
 from gradcli.api import Computation
 from gradcli.errors import GradcliError
-from gradcli.functions import FUNCTIONS
-from gradcli.program import Program
-from gradcli.tensor import Tensor
+from gradcli.lang.functions import FUNCTIONS
+from gradcli.lang.program import Program
+from gradcli.core.tensor import Tensor
 
 SHAPES = {"x": (3,), "y": (3,), "M": (3, 3), "N": (3, 3), "s": ()}
 NAMESPACE = os.environ.get("GRADCLI_TEST_NAMESPACE", "strict")
@@ -344,7 +344,7 @@ def test_device_cuda_with_a_broken_cupy_says_why(monkeypatch, capsys):
 
 def test_batched_points_stay_on_the_device(device):
     """--points: inputs with a leading points axis, through VJP, JVP and both Jacobians."""
-    points = pytest.importorskip("gradcli.points")
+    points = pytest.importorskip("gradcli.io.points")
     if not hasattr(points, "BatchComputation"):
         pytest.skip("gradcli.points has no BatchComputation")
     rng = np.random.default_rng(3)

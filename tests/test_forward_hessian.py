@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from gradcli.api import Computation
-from gradcli.functions import FUNCTIONS
+from gradcli.lang.functions import FUNCTIONS
 
 from conftest import cli, cli_json, sample_values
 

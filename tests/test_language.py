@@ -10,7 +10,7 @@ import pytest
 
 from gradcli.api import Computation
 from gradcli.errors import GradcliError
-from gradcli.program import Program
+from gradcli.lang.program import Program
 
 
 def error_of(program, values=None, **kw) -> GradcliError:

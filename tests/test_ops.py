@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from conftest import central_differences, sample_values
 
-from gradcli import backend, engine
+from gradcli.core import backend, engine
 from gradcli.api import Computation
-from gradcli.functions import FUNCTIONS
-from gradcli.program import Program
-from gradcli.tensor import PRIMITIVES, Tensor
+from gradcli.lang.functions import FUNCTIONS
+from gradcli.lang.program import Program
+from gradcli.core.tensor import PRIMITIVES, Tensor
 
 # Statements and operators that are not functions: indexing, index assignment (CopySlices).
 LANGUAGE_SAMPLES = [
@@ -139,7 +139,7 @@ def _primitives_used() -> tuple[set, set]:
 
 
 def _sum_all(t):
-    from gradcli import ops
+    from gradcli.core import ops
     return ops.reduce("sum", t, tuple(range(-t.nd, 0)), False)
 
 
@@ -163,7 +163,7 @@ def test_every_primitive_is_exercised():
     ((3, 4), (4, 2)),
 ])
 def test_one_product_is_matmul(a_shape, b_shape):
-    from gradcli.ops import _one_product
+    from gradcli.core.ops.linalg import _one_product
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
     np.testing.assert_allclose(_one_product(np, a, b), np.matmul(a, b), rtol=1e-13, atol=1e-13)
@@ -186,7 +186,7 @@ def test_batched_jacobians_through_matmul(text, mode):
 def test_large_temporaries_reused_in_place_leave_values_intact(monkeypatch):
     """Above REUSE_ELEMENTS elements, first-order rules write into their own temporaries; the
     inputs, outputs and gradients must be exactly what fresh arrays would give."""
-    from gradcli import tensor
+    from gradcli.core import tensor
     reused = []
 
     def spy(*args):

@@ -232,7 +232,7 @@ def test_stdin_and_a_quiet_stderr():
 
 
 def test_progress_bar_only_for_a_terminal(monkeypatch):
-    from gradcli import points
+    from gradcli.io import points
     bar = points.Progress(100, "points")
     assert not bar.enabled  # pytest's stderr is no terminal
     monkeypatch.setattr(points, "_isatty", lambda stream: True)
@@ -246,7 +246,7 @@ def test_progress_bar_only_for_a_terminal(monkeypatch):
 # -- the fast paths: one json.loads per chunk, one string per chunk, .npz buffered in memory ----
 
 def test_chunk_parse_takes_only_lines_that_are_one_whole_object():
-    from gradcli.points import _parse_one_object_per_line as parse
+    from gradcli.io.points import _parse_one_object_per_line as parse
     assert parse(['{"x": 1}\n', '{"x": 2.5, "y": -3}\n', '{"y":1e300}']) == \
         [{"x": 1}, {"x": 2.5, "y": -3}, {"y": 1e300}]
     for texts in (['{"x": 1\n', '"y": 2}\n'],  # one object over two lines: valid only when joined
@@ -292,7 +292,7 @@ def test_each_line_is_the_single_point_json_text(tmp_path, capsys):
 
 
 def test_save_spills_to_temporary_files_past_its_buffer(tmp_path, capsys, monkeypatch):
-    from gradcli import points
+    from gradcli.io import points
     xyz = RNG.normal(size=(300, 3))
     np.save(tmp_path / "p.npy", xyz)
     saved = {}

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gradcli.api import Computation
-from gradcli.program import Program
+from gradcli.lang.program import Program
 
 LEAVES = {"x": "v", "y": "v", "M": "m", "s": "s"}  # name -> shape kind: vector, matrix, scalar
 RANK = {"s": 0, "v": 1, "m": 2}

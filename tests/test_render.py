@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gradcli.render import dumps, float_texts, to_json
+from gradcli.io.render import dumps, float_texts, to_json
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
 

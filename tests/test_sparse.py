@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from gradcli import sparsity
+from gradcli.core import sparsity
 from gradcli.api import Computation
 
 from conftest import cli, cli_json

@@ -18,10 +18,10 @@ import pytest
 
 sp = pytest.importorskip("sympy")
 
-from gradcli import symbolic as sym  # noqa: E402
+from gradcli.views import symbolic as sym  # noqa: E402
 from gradcli.api import Computation  # noqa: E402
 from gradcli.cli import main  # noqa: E402
-from gradcli.program import Program  # noqa: E402
+from gradcli.lang.program import Program  # noqa: E402
 
 
 def S(name):

@@ -38,12 +38,12 @@ from operator import itemgetter
 import numpy as np
 import orjson
 
-from . import backend, engine
-from .api import Computation, _sizes, labels
-from .errors import GradcliError
-from .program import Program
-from .render import _plain, dumps, float_texts
-from .tensor import Tensor, check_size
+from ..api import Computation, _sizes
+from ..core import backend, engine
+from ..core.tensor import Tensor, check_size
+from ..errors import GradcliError
+from ..lang.program import Program
+from .render import _plain, dumps, float_texts, labels
 from .values import from_json
 
 DEFAULT_CHUNK = 4096  # text formats: a chunk is parsed, computed and written together
@@ -128,7 +128,7 @@ def _text(binary, label: str):
 
 def _bounded_lines(fp, label: str):
     """The lines of fp, refusing one longer than the limit (`/dev/zero` has no line ends at all)."""
-    from .limits import MAX_POINT_LINE_BYTES  # noqa: PLC0415
+    from ..limits import MAX_POINT_LINE_BYTES  # noqa: PLC0415
     line_no = 0
     while line := fp.readline(MAX_POINT_LINE_BYTES + 1):
         line_no += 1
@@ -837,7 +837,8 @@ class Progress:
 
     def _start(self) -> None:
         from rich.console import Console  # noqa: PLC0415 - only for a person watching
-        from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+        from rich.progress import BarColumn, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+        from rich.progress import Progress as Bar
         self.bar = Bar(TextColumn("points"), BarColumn(), TextColumn("{task.fields[points]:,}"),
                        TextColumn("{task.fields[rate]:,.0f}/s"), TimeRemainingColumn(),
                        console=Console(stderr=True), transient=True)

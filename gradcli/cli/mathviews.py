@@ -14,8 +14,7 @@ JSON documents (--json), beyond the shared `inputs`/`outputs`:
 - graph: "nodes" [{name, op, backward, shape, leaf, requires_grad, ...}], "edges" [[from, to]],
   "outputs".
 
-Registered on the shared Typer app (cli.py imports this module last). Each
-command is thin: options -> a library module -> text or JSON. SymPy is
+Registered on the Typer app by cli/app.py. Each command is thin: options -> a library module -> text or JSON. SymPy is
 imported by `symbolic` only, Graphviz is run by `graph --svg` only.
 """
 from __future__ import annotations
@@ -25,7 +24,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import (
+from ..errors import GradcliError
+from .options import (
     At,
     Device,
     Dtype,
@@ -38,19 +38,17 @@ from .cli import (
     Seed,
     Wrt,
     _common,
-    app,
     computation,
     read_program,
 )
-from .errors import GradcliError
 
 Gradient = Annotated[Optional[list[str]], typer.Option(
     "--gradient", help="v in out.backward(v): flat, nested or NAME=VALUE (default 1 for a scalar)")]
 
 
 def _emit_json(doc: dict) -> None:
-    from . import backend  # noqa: PLC0415
-    from .render import to_json  # noqa: PLC0415
+    from ..core import backend  # noqa: PLC0415
+    from ..io.render import to_json  # noqa: PLC0415
     text, nonfinite = to_json(doc)
     if nonfinite:
         backend.warn('the result holds NaN or inf, written as "NaN", "Infinity", "-Infinity"')
@@ -59,7 +57,7 @@ def _emit_json(doc: dict) -> None:
 
 
 def _warnings() -> None:
-    from . import backend  # noqa: PLC0415
+    from ..core import backend  # noqa: PLC0415
     for message in backend.watch.messages():
         backend.warn(message)
 
@@ -71,7 +69,6 @@ def _console():
 
 # -- symbolic ------------------------------------------------------------------------------------
 
-@app.command()
 def symbolic(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
              output: Outputs = None, wrt: Wrt = None,
              latex: Annotated[bool, typer.Option("--latex", help="LaTeX instead of pretty text")] = False,
@@ -81,10 +78,10 @@ def symbolic(program: Programs = None, file: ProgramFile = None, at: At = None, 
     Inputs are scalars unless --at gives them a shape; tensor elements become
     symbols a[0,1] (a_{0,1} in LaTeX). Up to 400 elements per tensor.
     """
-    from . import backend  # noqa: PLC0415
-    from . import symbolic as sym  # noqa: PLC0415 - SymPy is loaded here and nowhere else
-    from .api import _names  # noqa: PLC0415
-    from .program import Program  # noqa: PLC0415
+    from ..api import _names  # noqa: PLC0415
+    from ..core import backend  # noqa: PLC0415
+    from ..lang.program import Program  # noqa: PLC0415
+    from ..views import symbolic as sym  # noqa: PLC0415 - SymPy is loaded here and nowhere else
     opts = _common(locals())
     prog = Program(read_program(opts))
     comp = None
@@ -140,7 +137,7 @@ def _symbolic_doc(result: dict, latex: bool) -> dict:
 
 
 def _latex_names(symbols) -> dict:
-    from .symbolic import latex_names  # noqa: PLC0415
+    from ..views.symbolic import latex_names  # noqa: PLC0415
     return latex_names(symbols)
 
 
@@ -257,14 +254,13 @@ def _values_table(doc: dict, precision: int) -> None:
 
 # -- explain -------------------------------------------------------------------------------------
 
-@app.command()
 def explain(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
             output: Outputs = None, wrt: Wrt = None, gradient: Gradient = None, json: Json = False,
             dtype: Dtype = "float64", seed: Seed = 0, precision: Precision = 6):
     """The chain rule step by step: vᵀJ element by element, then the backward pass node by node."""
-    from . import backend  # noqa: PLC0415
-    from .explain import explain as run_explain  # noqa: PLC0415
-    from .explain import text
+    from ..core import backend  # noqa: PLC0415
+    from ..views.explain import explain as run_explain  # noqa: PLC0415
+    from ..views.explain import text
     opts = _common(locals())
     with backend.watch:
         result = run_explain(computation(opts), gradient, precision)
@@ -279,13 +275,12 @@ def explain(program: Programs = None, file: ProgramFile = None, at: At = None, i
 
 
 def _product_text(result, precision):
-    from .explain import product_text  # noqa: PLC0415
+    from ..views.explain import product_text  # noqa: PLC0415
     return product_text(result["vjp"], precision)
 
 
 # -- check ---------------------------------------------------------------------------------------
 
-@app.command()
 def check(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
           output: Outputs = None, wrt: Wrt = None,
           eps: Annotated[float, typer.Option("--eps", help="finite-difference step")] = 1e-6,
@@ -296,9 +291,9 @@ def check(program: Programs = None, file: ProgramFile = None, at: At = None, inp
 
     Exit 0 when they agree, 1 with the worst entries when they do not.
     """
-    from . import backend  # noqa: PLC0415
-    from .checking import check as run_check  # noqa: PLC0415
-    from .checking import failure, tables
+    from ..core import backend  # noqa: PLC0415
+    from ..views.checking import check as run_check  # noqa: PLC0415
+    from ..views.checking import failure, tables
     if not eps > 0:
         raise GradcliError(f"--eps must be positive, got {eps}", kind="usage")
     opts = _common(locals())
@@ -317,7 +312,6 @@ def check(program: Programs = None, file: ProgramFile = None, at: At = None, inp
 
 # -- graph ---------------------------------------------------------------------------------------
 
-@app.command()
 def graph(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
           output: Outputs = None, wrt: Wrt = None,
           dot: Annotated[bool, typer.Option("--dot", help="print Graphviz DOT instead of a tree")] = False,
@@ -328,14 +322,12 @@ def graph(program: Programs = None, file: ProgramFile = None, at: At = None, inp
     Shapes come from the values: inputs without --at are the scalar 1.0, so give
     --at for tensor inputs.
     """
-    from . import (
-        backend,  # noqa: PLC0415
-        graphview,  # noqa: PLC0415
-    )
-    from .program import Program  # noqa: PLC0415
+    from ..core import backend  # noqa: PLC0415
+    from ..lang.program import Program  # noqa: PLC0415
+    from ..views import graphview  # noqa: PLC0415
     opts = _common(locals())
     prog = Program(read_program(opts))
-    from .values import parse_assignments  # noqa: PLC0415
+    from ..io.values import parse_assignments  # noqa: PLC0415
     given = set(parse_assignments(opts.at or []))
     missing = [n for n, i in prog.inputs.items() if i.default is None and n not in given]
     if missing and opts.inputs is None:

@@ -15,22 +15,33 @@ import threading
 import warnings
 from dataclasses import dataclass, field
 
-from .errors import GradcliError
-from .limits import MAX_NAME_LENGTH, MAX_PROGRAM_BYTES, MAX_STATEMENTS
+from ..errors import GradcliError
+from ..limits import MAX_NAME_LENGTH, MAX_PROGRAM_BYTES, MAX_STATEMENTS
 
-# Prefixes that name a library rather than a value: torch.sin, np.linalg.norm, F.relu.
-MODULES = {"torch", "np", "numpy", "F", "nn", "functional", "linalg", "math", "special"}
+# Prefixes that name a library rather than a value (torch.sin, np.linalg.norm, F.relu), and
+# whose conventions a call through them follows where the libraries differ (np.var vs torch.var).
+LIBRARY_OF_ROOT = {"torch": "torch", "F": "torch", "nn": "torch", "functional": "torch",
+                   "math": "torch", "linalg": "torch", "np": "numpy", "numpy": "numpy",
+                   "jnp": "numpy", "jax": "numpy", "scipy": "scipy", "special": "scipy",
+                   "stats": "scipy"}
+# Path parts that add nothing to a function's name: torch.nn.functional.relu is relu,
+# torch.special.erf is erf, np.random.randn is randn, jax.numpy.sin is sin.
+FILLERS = {"nn", "functional", "special", "random", "numpy", "autograd"}
+# Libraries people import that gradcli does not speak: named in the error, not taken for inputs.
+UNKNOWN_MODULES = {"tf", "tensorflow", "keras", "sp", "sympy", "pd", "pandas", "cp", "cupy", "mx",
+                   "mxnet", "paddle", "jt", "ivy", "sklearn", "tfp"}
+MODULES = set(LIBRARY_OF_ROOT)  # the roots; kept for callers that ask "is this a module name?"
 # Attribute constants of those modules: torch.pi, np.newaxis, torch.float64 (a dtype).
 MODULE_CONSTANTS = {"pi", "e", "inf", "nan", "newaxis", "float32", "float64", "double", "float",
-                    "half", "float16"}
+                    "half", "float16", "int64", "long", "int32", "int", "bool", "int8", "uint8",
+                    "int16", "bfloat16"}
 CONSTANTS = {"pi", "e", "inf", "nan", "newaxis"}  # bare names; a program may re-bind them
+MAX_MODULE_PATH = 6  # np.linalg.norm is 3 parts; a longer chain of names is method calls
 
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
           ast.MatMult: "matmul"}
 COMPARE = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 ATTRIBUTES = {"T", "mT", "data", "values", "indices", "shape", "ndim"}
-# NumPy names whose PyTorch namesakes differ: np.max(x, 0) is an array, torch.max(x, 0) a pair.
-NUMPY_RENAMES = {"max": "amax", "min": "amin"}
 
 # Statements a program cannot hold, by the keyword a user wrote, with a hint where one helps.
 _LOOPS = " (no loops: write the steps out, or use tensor operations)"
@@ -377,11 +388,11 @@ class _Compiler:
         raise self.error(node, f"{type(value).__name__} literals are not supported")
 
     def dotted(self, node) -> list[str] | None:
-        """['torch', 'nn', 'functional', 'relu'] for a pure chain of names, else None."""
+        """['torch', 'nn', 'functional', 'relu'] for a short pure chain of names, else None."""
         parts = []
         while isinstance(node, ast.Attribute):
-            if parts and node.attr not in MODULES:
-                return None  # not a module path (is_module would say no): keeps x.T.T... linear
+            if len(parts) >= MAX_MODULE_PATH:
+                return None  # not a module path: keeps x.T.T... linear
             parts.append(node.attr)
             node = node.value
         if isinstance(node, ast.Name):
@@ -390,8 +401,8 @@ class _Compiler:
         return None
 
     def is_module(self, parts) -> bool:
-        return parts is not None and len(parts) > 1 and parts[0] in MODULES \
-            and parts[0] not in self.bound and all(p in MODULES for p in parts[:-1])
+        return parts is not None and len(parts) > 1 and parts[0] in LIBRARY_OF_ROOT \
+            and parts[0] not in self.bound
 
     def call(self, node: ast.Call, pos, work) -> None:
         seen = set()
@@ -406,17 +417,18 @@ class _Compiler:
         args = list(node.args) + [kw.value for kw in node.keywords]
         func = node.func
         parts = self.dotted(func)
+        if parts and len(parts) > 1 and parts[0] in UNKNOWN_MODULES and parts[0] not in self.bound:
+            raise self.error(func, f"unknown module {parts[0]}: gradcli understands torch, F, nn, "
+                             "np/numpy, jnp/jax.numpy, math, scipy.special and scipy.stats", "name")
         if isinstance(func, ast.Name) or self.is_module(parts):
-            name = parts[-1]
-            self.check_name(func, name)
-            if parts[0] in ("np", "numpy") and len(parts) > 1:
-                name = NUMPY_RENAMES.get(name, name)
-            if name == "norm" and "linalg" in parts:  # matrix norms for matrices, as linalg has
-                name = "linalg_norm"
-            work.append(("emit", ("call", (name, len(node.args), kwnames), pos), False))
+            for part in parts:
+                self.check_name(func, part)
+            name, library = function_name(parts)
+            work.append(("emit", ("call", (name, len(node.args), kwnames, library), pos), False))
         elif isinstance(func, ast.Attribute):
             self.check_name(func, func.attr)
-            work.append(("emit", ("method", (func.attr, len(node.args), kwnames), pos), False))
+            work.append(("emit", ("method", (func.attr, len(node.args), kwnames, "torch"), pos),
+                         False))
         else:
             raise self.error(node, "only functions and methods can be called")
         for arg in reversed(args):
@@ -437,6 +449,22 @@ class _Compiler:
             raise self.error(node, f"the attribute .{node.attr} is not supported "
                              f"(allowed: {', '.join(sorted(ATTRIBUTES))}, and method calls)")
         work += [("emit", ("attribute", node.attr, pos), False), ("visit", node.value, False)]
+
+
+def function_name(parts: list[str]) -> tuple[str, str]:
+    """(name, library) of a call through a module path: np.linalg.norm -> ('linalg.norm', 'numpy'),
+    F.relu -> ('relu', 'torch'), scipy.stats.norm.logpdf -> ('stats.norm.logpdf', 'scipy'),
+    jax.scipy.special.gammaln -> ('gammaln', 'scipy'); a bare name is PyTorch's."""
+    if len(parts) == 1:
+        return parts[0], "torch"
+    root, rest = parts[0], list(parts[1:])
+    library = LIBRARY_OF_ROOT[root]
+    if root == "jax" and rest[0] == "scipy":
+        library, rest = "scipy", rest[1:]
+    if root in ("stats", "linalg"):  # from scipy import stats; from numpy import linalg
+        rest = [root] + rest
+    middle = [p for p in rest[:-1] if p not in FILLERS]
+    return ".".join(middle + rest[-1:]), library
 
 
 def _requires_grad(value) -> bool:

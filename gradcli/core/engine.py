@@ -16,7 +16,7 @@ import numpy as np
 
 from . import backend, tensor
 from .ops import broadcast_to, sum_to
-from .tensor import Tensor, constant
+from .tensor import Tensor, constant, graph
 
 # A chunk of seeds may hold this many elements in its largest intermediate (64 MiB in float64).
 CHUNK_ELEMENTS = 1 << 23
@@ -52,19 +52,6 @@ class _label:
     def __exit__(self, *exc):
         backend.watch.label_override = self.old
         return False
-
-
-def graph(outputs) -> list[Tensor]:
-    """The recorded nodes the outputs depend on, in creation (topological) order."""
-    seen: dict[int, Tensor] = {}
-    stack = [t for t in outputs if t is not None and t.requires_grad]
-    while stack:
-        t = stack.pop()
-        if t.index in seen:
-            continue
-        seen[t.index] = t
-        stack.extend(p for p in t.inputs if p.requires_grad and p.index not in seen)
-    return [seen[i] for i in sorted(seen)]
 
 
 def fit(g: Tensor, shape: tuple) -> Tensor:

@@ -17,8 +17,8 @@ import math
 
 import numpy as np
 
-from . import backend, engine
-from .tensor import Tensor
+from ..core import backend, engine
+from ..core.tensor import Tensor
 
 # Text for each op's local derivative; {x}, {y}, {z} are the inputs' names, {ans} the node's.
 LOCAL = {
@@ -90,7 +90,7 @@ def term(v: float, j: float, precision: int) -> str:
 
 def vjp_product(comp, seeds: dict, grad: dict, precision: int = 6) -> dict:
     """v, J and vᵀJ; J itself only when it is small enough to be worth writing out."""
-    from .api import labels  # noqa: PLC0415
+    from ..io.render import labels  # noqa: PLC0415
     v = np.concatenate([np.asarray(seeds[n], dtype=np.float64).reshape(-1) for n in comp.outputs]) \
         if comp.outputs else np.zeros(0)
     m, n = v.size, sum(comp.inputs[name].size for name in comp.wrt)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import functions, ops
-from .errors import GradcliError
+from ..core import ops
+from ..core.tensor import PRIMITIVES, Tensor, apply
+from ..errors import GradcliError
+from . import functions
 from .functions import Context, DType, ValuesIndices, to_tensor
 from .language import CONSTANTS, Statement, parse
-from .tensor import PRIMITIVES, Tensor, apply
 
 _CONSTANT_VALUES = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan, "newaxis": None}
 
@@ -147,12 +148,13 @@ class Program:
                     operands = [pop() for _ in range(len(arg) + 1)][::-1]
                     push(_compare(ctx, arg, operands))
                 elif kind == "call" or kind == "method":
-                    name, nargs, kwnames = arg
+                    name, nargs, kwnames, library = arg
                     kwvalues = [pop() for _ in kwnames][::-1]
                     args = [pop() for _ in range(nargs)][::-1]
                     if kind == "method":
                         args.insert(0, pop())
-                    push(_call(ctx, name, args, dict(zip(kwnames, kwvalues)), kind == "method"))
+                    push(_call(ctx, name, library, args, dict(zip(kwnames, kwvalues)),
+                               kind == "method"))
                 elif kind == "attribute":
                     push(_attribute(ctx, arg, pop()))
                 elif kind == "module_constant":
@@ -215,10 +217,10 @@ def _compare(ctx, ops_, operands):
     return result
 
 
-def _call(ctx, name: str, args, kwargs, method: bool):
-    fn = functions.lookup(name)
+def _call(ctx, name: str, library: str, args, kwargs, method: bool):
+    fn = functions.lookup(name, library)
     if fn is None or (method and not fn.method):
-        raise GradcliError(_unknown(name, method), kind="name")
+        raise GradcliError(_unknown(name, library, method), kind="name")
     if "out" in kwargs:
         raise GradcliError(f"{name}: out= is not supported (bind the result to a name)", kind="argument")
     try:
@@ -231,11 +233,14 @@ def _call(ctx, name: str, args, kwargs, method: bool):
         raise
 
 
-def _unknown(name: str, method: bool) -> str:
+def _unknown(name: str, library: str, method: bool) -> str:
     import difflib  # noqa: PLC0415 - only on this error path
-    known = [n for n, f in functions.FUNCTIONS.items() if f.method or not method]
-    close = difflib.get_close_matches(name, known + list(functions.ALIASES), n=3)
-    what = f"unknown method .{name}()" if method else f"unknown function {name}()"
+    known = [f.name for f in functions.FUNCTIONS.values()
+             if (f.method or not method) and f.library in ("torch", library)]
+    aliases = [a.rpartition(".")[2] if a.startswith(library + ".") else a for a in functions.ALIASES]
+    close = difflib.get_close_matches(name, sorted(set(known + aliases)), n=3)
+    prefix = {"numpy": "np.", "scipy": "scipy."}.get(library, "")
+    what = f"unknown method .{name}()" if method else f"unknown function {prefix}{name}()"
     return what + (f"; did you mean {', '.join(close)}?" if close else "")
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from . import engine
-from .errors import GradcliError
+from ..core import engine
+from ..errors import GradcliError
 from .explain import Names, backward_name, expression, fmt
 
 

@@ -17,9 +17,9 @@ import itertools
 
 import numpy as np
 
+from ..errors import GradcliError
+from ..limits import MAX_ELEMENTS
 from . import backend
-from .errors import GradcliError
-from .limits import MAX_ELEMENTS
 
 _counter = itertools.count()
 
@@ -132,10 +132,6 @@ class Tensor:
 
     def __neg__(self):
         return apply(PRIMITIVES["neg"], self)
-
-    def __matmul__(self, other):
-        from .ops import matmul  # noqa: PLC0415 - the table imports this module
-        return matmul(self, other)
 
 
 def constant(value, like: Tensor | None = None, dtype=None) -> Tensor:
@@ -275,3 +271,16 @@ def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
         out.inputs = inputs
         out.params = params
     return out
+
+
+def graph(outputs) -> list[Tensor]:
+    """The recorded nodes the outputs depend on, in creation (topological) order."""
+    seen: dict[int, Tensor] = {}
+    stack = [t for t in outputs if t is not None and t.requires_grad]
+    while stack:
+        t = stack.pop()
+        if t.index in seen:
+            continue
+        seen[t.index] = t
+        stack.extend(p for p in t.inputs if p.requires_grad and p.index not in seen)
+    return [seen[i] for i in sorted(seen)]

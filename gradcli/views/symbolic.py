@@ -24,10 +24,10 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from . import functions
-from .errors import GradcliError
-from .language import CONSTANTS
-from .program import Program
+from ..errors import GradcliError
+from ..lang import functions
+from ..lang.language import CONSTANTS
+from ..lang.program import Program
 
 MAX_SYMBOLIC_ELEMENTS = 400
 MAX_JACOBIAN_ENTRIES = 2500
@@ -569,7 +569,7 @@ class SymbolicProgram:
                 elif kind == "compare":
                     raise unsupported("a comparison", "use eval/backward for masks and where")
                 elif kind in ("call", "method"):
-                    name, nargs, kwnames = arg
+                    name, nargs, kwnames, _library = arg
                     kwvalues = [pop() for _ in kwnames][::-1]
                     args = [pop() for _ in range(nargs)][::-1]
                     if kind == "method":
@@ -713,14 +713,9 @@ def symbolic(program: Program, shapes: dict, wrt: list[str], outputs: list[str])
              for e in blocks[oname][iname].reshape(o.size, i.size)[r]]
             for oname, o in outs.items() for r in range(o.size)]
     matrix = sp.Matrix(m, n, [e for row in flat for e in row])
-    from .api import labels  # noqa: PLC0415
-
-    class _Shape:  # labels() needs .nd and .shape only
-        def __init__(self, a):
-            self.nd, self.shape = a.ndim, a.shape
+    from ..io.render import labels  # noqa: PLC0415
     return {"symbols": sym.symbols, "outputs": simplified, "jacobian": blocks, "matrix": matrix,
-            "rows": labels({k: _Shape(v) for k, v in outs.items()}),
-            "cols": labels({k: _Shape(v) for k, v in ins.items()})}
+            "rows": labels(outs), "cols": labels(ins)}
 
 
 def evaluate_at(expr, values: dict) -> float:

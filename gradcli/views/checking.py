@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend, engine
-from .errors import CheckFailed
-from .functions import Context
-from .tensor import Tensor
+from ..core import backend, engine
+from ..core.tensor import Tensor
+from ..errors import CheckFailed
+from ..lang.functions import Context
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
 FULL_LIMIT = 10 ** 4  # Jacobian entries
@@ -194,7 +194,7 @@ def _vjp(outs, ins, v, point) -> np.ndarray:
 
 
 def _labels(point, outs):
-    from .api import labels  # noqa: PLC0415
+    from ..io.render import labels  # noqa: PLC0415
     rows = labels(dict(zip(point.comp.output_names, outs)))
     cols = labels({n: point.comp.inputs[n] for n in point.wrt})
     return rows, cols
@@ -218,7 +218,7 @@ def tables(result: dict, precision: int, console) -> None:
     from rich.markup import escape  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
-    from .render import tables as render_tables  # noqa: PLC0415
+    from ..io.render import tables as render_tables  # noqa: PLC0415
     small = sum(np.size(v) for part in ("inputs", "outputs") for v in result[part].values()) <= 24
     if small:  # large values would bury the verdict
         render_tables({k: result[k] for k in ("inputs", "outputs")}, precision, console)

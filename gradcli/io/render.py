@@ -72,6 +72,19 @@ def save_npz(path: str, result: dict) -> None:
         np.savez(f, **arrays)
 
 
+def labels(tensors: dict) -> list[str]:
+    """The flat rows or columns of a Jacobian: 'b0' for a scalar, 'out[0,1]' for each element of
+    a tensor, row-major. Values are anything with a `.shape` (Tensors, arrays)."""
+    out = []
+    for name, t in tensors.items():
+        shape = tuple(t.shape)
+        if not shape:
+            out.append(name)
+        else:
+            out.extend(f"{name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*shape))
+    return out
+
+
 # -- tables --------------------------------------------------------------------------------------
 
 def _fmt_number(x: float, precision: int) -> str:

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from .errors import GradcliError
+from ..errors import GradcliError
 
 xp = np  # the current namespace; `use()` swaps it
 device = "cpu"

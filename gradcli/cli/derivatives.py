@@ -5,15 +5,30 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import (At, ChunkSize, Device, Dtype, Inputs, Json, KeepGoing, Outputs, Points, Precision,
-                  ProgramFile, Programs, Save, Seed, Wrt, app, run)
+from .options import (
+    At,
+    ChunkSize,
+    Device,
+    Dtype,
+    Inputs,
+    Json,
+    KeepGoing,
+    Outputs,
+    Points,
+    Precision,
+    ProgramFile,
+    Programs,
+    Save,
+    Seed,
+    Wrt,
+    run,
+)
 
 Tangent = Annotated[Optional[list[str]], typer.Option(
     "--tangent", help="v in J v: flat over the --wrt inputs in order, nested for one input, or "
                       "NAME=VALUE per input (unnamed inputs: 0); repeated = summed")]
 
 
-@app.command()
 def jvp(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
         output: Outputs = None, wrt: Wrt = None, tangent: Tangent = None, json: Json = False,
         dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0, precision: Precision = 6,
@@ -23,7 +38,6 @@ def jvp(program: Programs = None, file: ProgramFile = None, at: At = None, input
     run(locals(), lambda c: c.jvp(tangent))
 
 
-@app.command()
 def hessian(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
             output: Outputs = None, wrt: Wrt = None, tangent: Tangent = None,
             chunk_size: Annotated[Optional[int], typer.Option(

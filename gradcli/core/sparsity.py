@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import GradcliError
-from .limits import MAX_ELEMENTS
+from ..errors import GradcliError
+from ..limits import MAX_ELEMENTS
+from .tensor import graph
 
 # Ops whose output elements each copy at most one input element.
 MOVES = {"reshape", "broadcast_to", "permute", "index", "scatter", "index_put", "cat", "stack"}
@@ -175,7 +176,6 @@ def _pairs(t) -> list | None:
 
 def pattern(outputs, inputs) -> Pattern:
     """Which elements of the outputs (rows, stacked in order) depend on which input elements."""
-    from .engine import graph  # noqa: PLC0415
     n = sum(i.size for i in inputs)
     column = {}
     start = 0

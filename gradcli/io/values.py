@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from .errors import GradcliError
+from ..errors import GradcliError
 
 _NAME_EQ = re.compile(r"\s*([^\W\d]\w*)\s*=(?!=)")  # a Python identifier, as in programs
 
@@ -67,8 +67,8 @@ def parse_value(text: str, ctx, *, what: str) -> np.ndarray:
         raise GradcliError(f"{what}: the value is empty", kind="value")
     if text.startswith("@"):
         return load_file(text[1:], what)
-    from .program import Program  # noqa: PLC0415 - the value language is the program language
-    from .tensor import Tensor  # noqa: PLC0415
+    from ..core.tensor import Tensor  # noqa: PLC0415
+    from ..lang.program import Program  # noqa: PLC0415 - the value language is the program language
     try:
         program = Program("value = " + text)
     except GradcliError as exc:
@@ -77,8 +77,9 @@ def parse_value(text: str, ctx, *, what: str) -> np.ndarray:
         name = next(iter(program.inputs))
         raise GradcliError(f"{what}: a value cannot refer to the name {name!r}", kind="value")
     import dataclasses  # noqa: PLC0415
-    from . import backend  # noqa: PLC0415
-    from .functions import to_tensor  # noqa: PLC0415
+
+    from ..core import backend  # noqa: PLC0415
+    from ..lang.functions import to_tensor  # noqa: PLC0415
     # Made on the host in float64 (the same seeded generator), moved to the device once later.
     host_ctx = dataclasses.replace(ctx, dtype=np.float64)
     try:
@@ -132,7 +133,8 @@ def _regular_file(path: str, what: str) -> int:
 def read_text_file(path: str, what: str) -> str:
     """A JSON or CSV file (or stdin for '-') as text, within MAX_TEXT_FILE_BYTES."""
     import sys  # noqa: PLC0415
-    from .limits import MAX_TEXT_FILE_BYTES  # noqa: PLC0415
+
+    from ..limits import MAX_TEXT_FILE_BYTES  # noqa: PLC0415
     too_long = GradcliError(f"{what}: {path} is longer than the limit of {MAX_TEXT_FILE_BYTES:,} "
                             "bytes for a text file", kind="limit",
                             hint="hand large arrays over as .npy files")
@@ -177,7 +179,7 @@ def strict_json(text: str, what: str, path: str):
 
 
 def load_file(path: str, what: str) -> np.ndarray:
-    from .limits import MAX_ELEMENTS  # noqa: PLC0415
+    from ..limits import MAX_ELEMENTS  # noqa: PLC0415
     lower = path.lower()
     try:
         if lower.endswith(".npy"):

@@ -1,0 +1,69 @@
+"""The commands that compute at a point: eval, backward, grad, jacobian (flags -> library -> render)."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .options import (
+    At,
+    ChunkSize,
+    Device,
+    Dtype,
+    Inputs,
+    Json,
+    KeepGoing,
+    Outputs,
+    Points,
+    Precision,
+    ProgramFile,
+    Programs,
+    Save,
+    Seed,
+    Wrt,
+    run,
+)
+
+
+def eval_(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
+          output: Outputs = None, json: Json = False, dtype: Dtype = "float64", device: Device = "cpu",
+          seed: Seed = 0, precision: Precision = 6, save: Save = None, points: Points = None,
+          keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
+    """Evaluate the program: its outputs."""
+    run(locals(), lambda c: c.evaluate())
+
+
+def backward(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
+             output: Outputs = None, wrt: Wrt = None,
+             gradient: Annotated[Optional[list[str]], typer.Option(
+                 "--gradient", help="v in out.backward(v): flat, nested or NAME=VALUE; repeated = accumulated")] = None,
+             retain_grad: Annotated[Optional[str], typer.Option(
+                 "--retain-grad", help="comma list of intermediates whose gradients to report")] = None,
+             json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
+             precision: Precision = 6, save: Save = None, points: Points = None,
+             keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
+    """out.backward(gradient): vector-Jacobian products for every input."""
+    run(locals(), lambda c: c.backward(gradient, retain=retain_grad))
+
+
+def grad(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
+         output: Outputs = None, wrt: Wrt = None, json: Json = False, dtype: Dtype = "float64",
+         device: Device = "cpu", seed: Seed = 0, precision: Precision = 6, save: Save = None,
+         points: Points = None, keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
+    """The gradient of a scalar output."""
+    run(locals(), lambda c: c.backward(None))
+
+
+def jacobian(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
+             output: Outputs = None, wrt: Wrt = None,
+             mode: Annotated[str, typer.Option("--mode", help="auto, reverse or forward")] = "auto",
+             chunk_size: Annotated[Optional[int], typer.Option(
+                 "--chunk-size", min=1, help="seeds per pass (default: chosen to bound memory); "
+                                             "with --points: points per chunk (default 4096)")] = None,
+             sparse: Annotated[bool, typer.Option(
+                 "--sparse", help="only the nonzeros, as coordinates, from coloured (compressed) seeds")] = False,
+             json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
+             precision: Precision = 6, save: Save = None, points: Points = None,
+             keep_going: KeepGoing = False):
+    """The full Jacobian of the outputs with respect to the inputs."""
+    run(locals(), lambda c: c.jacobian(mode, chunk=chunk_size, sparse=sparse))

@@ -1,0 +1,144 @@
+"""The options every computing command shares, declared once, and the path they all take:
+options -> a Computation -> the result rendered (tables, JSON, .npz).
+
+Command modules import from here; nothing here imports a command module.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import GradcliError
+from ..limits import MAX_PROGRAM_BYTES
+
+# -- the options every computing command shares, declared once -------------------------------------
+Programs = Annotated[Optional[list[str]], typer.Argument(
+    help="program text; several arguments are consecutive statements", show_default=False)]
+ProgramFile = Annotated[Optional[str], typer.Option("-f", "--file", help="read the program from FILE (- = stdin)")]
+At = Annotated[Optional[list[str]], typer.Option("--at", help="input values: NAME=VALUE[,NAME=VALUE...] (repeatable)")]
+Inputs = Annotated[Optional[str], typer.Option("--inputs", help="JSON file of {name: value} (- = stdin)")]
+Outputs = Annotated[Optional[str], typer.Option("--output", help="comma list of names to treat as outputs")]
+Wrt = Annotated[Optional[str], typer.Option("--wrt", help="comma list of inputs to differentiate")]
+Json = Annotated[bool, typer.Option("--json", help="one JSON object on stdout")]
+Dtype = Annotated[str, typer.Option("--dtype", help="float64 or float32")]
+Device = Annotated[str, typer.Option("--device", envvar="GRADCLI_DEVICE", help="cpu, cuda or cuda:N")]
+Seed = Annotated[int, typer.Option("--seed", min=0, help="seed for rand/randn (0 or more)")]
+Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="significant digits in tables")]
+Save = Annotated[Optional[str], typer.Option("--save", help="also write every array to FILE.npz")]
+Points = Annotated[Optional[str], typer.Option(
+    "--points", help="evaluate at every point of FILE (- = stdin): NDJSON, CSV, .npy or .npz; "
+                     "streams NDJSON results (or --save FILE.npz)")]
+KeepGoing = Annotated[bool, typer.Option(
+    "--keep-going", help="with --points: write an error object for a bad point and go on (exit 2 at the end)")]
+ChunkSize = Annotated[Optional[int], typer.Option(
+    "--chunk-size", min=1, help="with --points: points read, computed and written together (default 4096; .npy/.npz: up to 131072)")]
+
+
+@dataclass
+class Common:
+    program: list | None = None
+    file: str | None = None
+    at: list | None = None
+    inputs: str | None = None
+    output: str | None = None
+    wrt: str | None = None
+    json: bool = False
+    dtype: str = "float64"
+    device: str = "cpu"
+    seed: int = 0
+    precision: int = 6
+    save: str | None = None
+    points: str | None = None
+    keep_going: bool = False
+    chunk_size: int | None = None
+
+
+def _common(scope: dict) -> Common:
+    fields = Common.__dataclass_fields__
+    return Common(**{k: v for k, v in scope.items() if k in fields})
+
+
+def read_program(opts: Common) -> str:
+    parts = list(opts.program or [])
+    if opts.file is not None:
+        parts.insert(0, _read_text(opts.file, "-f"))
+    if not parts:
+        raise GradcliError("no program: give PROGRAM text or -f FILE", kind="usage")
+    return "\n".join(parts)
+
+
+def _read_text(path: str, option: str) -> str:
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(MAX_PROGRAM_BYTES + 1)
+        else:
+            with open(path, "rb") as f:
+                data = f.read(MAX_PROGRAM_BYTES + 1)
+    except OSError as exc:
+        raise GradcliError(f"{option}: cannot read {path}: {exc.strerror or exc}", kind="io") from None
+    if len(data) > MAX_PROGRAM_BYTES:
+        raise GradcliError(f"{option}: the program is longer than the limit of {MAX_PROGRAM_BYTES:,} "
+                           "bytes", kind="limit")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GradcliError(f"{option}: {path} is not UTF-8 text", kind="value") from None
+
+
+def input_values(opts: Common) -> dict:
+    from ..io.values import load_inputs_file, parse_assignments  # noqa: PLC0415
+    values: dict = {}
+    if opts.inputs is not None:
+        values.update(load_inputs_file(opts.inputs))
+    values.update(parse_assignments(opts.at or []))
+    return values
+
+
+def computation(opts: Common):
+    from ..api import Computation  # noqa: PLC0415
+    text = read_program(opts)
+    return Computation(text, input_values(opts), wrt=opts.wrt, outputs=opts.output, dtype=opts.dtype,
+                       seed=opts.seed, device=opts.device)
+
+
+def emit(result: dict, opts: Common) -> None:
+    """stdout carries the data; warnings go to stderr."""
+    from ..core import backend  # noqa: PLC0415
+    for message in backend.watch.messages() or backend.device_warnings(result):
+        backend.warn(message)
+    if opts.save:
+        from ..io.render import save_npz  # noqa: PLC0415
+        try:
+            save_npz(opts.save, result)
+        except OSError as exc:
+            raise GradcliError(f"--save: cannot write {opts.save}: {exc.strerror or exc}", kind="io") from None
+    if opts.json:
+        from ..io.render import to_json  # noqa: PLC0415
+        text, nonfinite = to_json(result)
+        if nonfinite:
+            backend.warn('the result holds NaN or inf, written as "NaN", "Infinity", "-Infinity"')
+        sys.stdout.write(text + "\n")
+    else:
+        from rich.console import Console  # noqa: PLC0415
+
+        from ..io.render import tables  # noqa: PLC0415
+        try:
+            tables(result, opts.precision, Console(highlight=False))
+        except SystemExit:  # Rich's answer to a closed pipe (`| head`) is exit 1, our "check failed"
+            raise BrokenPipeError from None
+    sys.stdout.flush()
+
+
+def run(scope: dict, compute) -> None:
+    """Build the computation from the shared options, compute, render."""
+    from ..core import backend  # noqa: PLC0415
+    opts = _common(scope)
+    if opts.points is not None:  # many points: batched, streamed (points.py)
+        from ..io.points import run_points  # noqa: PLC0415
+        return run_points(opts, compute, read_program(opts), input_values(opts))
+    with backend.watch:
+        result = compute(computation(opts))
+    emit(result, opts)

@@ -1,0 +1,180 @@
+"""Reductions (sum, mean, max with indices, norms) and softmax."""
+from __future__ import annotations
+
+import math
+
+from ...core import backend, ops
+from ...core.tensor import PRIMITIVES, Tensor, apply, constant
+from .base import (
+    Table,
+    ValuesIndices,
+    _axes,
+    _fail,
+    _keepdim,
+    _no_more,
+    _pop_dim,
+    _reduce_axes,
+    to_tensor,
+)
+
+TABLE = Table()
+register = TABLE.register
+
+
+def _reduction(prim, name):
+    def impl(ctx, x, *args, **kwargs):
+        x = to_tensor(ctx, x)
+        dim = _pop_dim(args, kwargs)
+        keep = _keepdim(kwargs) if len(args) < 2 else bool(args[1])  # torch.sum(x, 0, True)
+        _no_more(name, args[2:], kwargs)
+        return ops.reduce(prim, x, _reduce_axes(x, dim), keep)
+    return impl
+
+
+for _name, _prim, _aliases in [("sum", "sum", ()), ("mean", "mean", ()), ("prod", "prod", ()),
+                               ("amax", "amax", ()), ("amin", "amin", ()),
+                               ("logsumexp", "logsumexp", ())]:
+    register(_name, _reduction(_prim, _name),
+             [f"out = {_name}(M)", f"out = {_name}(M, 0)", f"out = {_name}(M, dim=1, keepdim=True) * x",
+              f"out = M.{_name}(axis=-1)"], aliases=_aliases)
+
+
+def _max_or_min(name, prim, pairwise):
+    reduction = _reduction(prim, name)
+
+    def impl(ctx, x, *args, **kwargs):
+        # max(x), max(x, dim), max(x, dim=1): a reduction; max(a, b): elementwise (torch.max(a, b)).
+        if args and not isinstance(args[0], (int, tuple, list)) or "other" in kwargs:
+            other = kwargs.pop("other", args[0] if args else None)
+            return apply(PRIMITIVES[pairwise], to_tensor(ctx, x), to_tensor(ctx, other))
+        values = reduction(ctx, x, *args, **kwargs)
+        dim = args[0] if args else kwargs.get("dim")
+        if "axis" in kwargs or isinstance(dim, bool) or not isinstance(dim, int):
+            return values  # NumPy's max(x, axis=...) and a max over all or several axes: values only
+        # torch.max(x, dim): (values, indices). The values' gradient still follows the SPEC
+        # (shared evenly among ties); PyTorch would send it to the one index.
+        x = to_tensor(ctx, x)
+        keep = bool(args[1]) if len(args) > 1 else bool(kwargs.get("keepdim", kwargs.get("keepdims")))
+        return ValuesIndices(values, _arg_extreme(x, (_reduce_axes(x, dim) or (-1,))[0], keep, prim))
+    return impl
+
+
+def _arg_extreme(x: Tensor, axis: int, keep: bool, prim: str) -> Tensor:
+    """The index of the first maximum (amax) or minimum (amin) along a negative axis."""
+    xp = backend.xp
+    if x.nd == 0:
+        return Tensor(xp.zeros(x.data.shape, dtype=x.dtype), 0)
+    find = xp.argmax if prim == "amax" else xp.argmin
+    found = xp.astype(find(x.data, axis=axis, keepdims=keep), x.dtype)
+    return Tensor(found, x.nd - (0 if keep else 1))
+
+
+register("max", _max_or_min("max", "amax", "maximum"),
+         ["out = max(M)", "out = max(M, 1)", "out = M.max(dim=0, keepdim=True)", "out = max(x, y)",
+          "out = max(x * 0)"])
+register("min", _max_or_min("min", "amin", "minimum"), ["out = min(M, 0)", "out = min(x, y)"])
+# NumPy's max(x, axis) is the values alone (np.maximum is the elementwise one).
+register("max", _reduction("amax", "max"), ["out = np.max(M, 0)", "out = np.max(M, axis=1) * x"],
+         library="numpy")
+register("min", _reduction("amin", "min"), ["out = np.min(M, 1)", "out = numpy.min(x)"],
+         library="numpy")
+
+
+def _norm(ctx, x, *args, **kwargs):
+    x = to_tensor(ctx, x)
+    p = kwargs.pop("p", kwargs.pop("ord", args[0] if args else 2))
+    dim = kwargs.pop("dim", kwargs.pop("axis", args[1] if len(args) > 1 else None))
+    keep = _keepdim(kwargs) if len(args) < 3 else bool(args[2])  # torch.norm(x, 2, 1, True)
+    _no_more("norm", args[3:], kwargs)
+    axes = _reduce_axes(x, dim)
+    if p in (0, 0.0):  # the number of nonzeros: no gradient, as in PyTorch
+        return ops.reduce("sum", apply(PRIMITIVES["ne"], x, constant(0.0, x)), axes, keep)
+    if p in (2, 2.0, "fro", None):
+        return ops.reduce("norm", x, axes, keep)
+    if p in (1, 1.0):
+        return ops.reduce("sum", apply(PRIMITIVES["abs"], x), axes, keep)
+    if p == math.inf or p == "inf":
+        return ops.reduce("amax", apply(PRIMITIVES["abs"], x), axes, keep)
+    if p == -math.inf:
+        return ops.reduce("amin", apply(PRIMITIVES["abs"], x), axes, keep)
+    if isinstance(p, (int, float)) and p > 0:
+        total = ops.reduce("sum", apply(PRIMITIVES["abs"], x) ** float(p), axes, keep)
+        # The root's derivative is infinite at 0; PyTorch's norm has gradient 0 there. Rooting a
+        # 1 in its place keeps inf * 0 = NaN out of the backward pass.
+        zero = apply(PRIMITIVES["eq"], total, constant(0.0, total))
+        safe = apply(PRIMITIVES["where"], zero, constant(1.0, total), total)
+        return apply(PRIMITIVES["where"], zero, constant(0.0, total), safe ** (1.0 / p))
+    _fail(f"norm: p={p!r} is not supported (use 1, 2, inf, 'fro' or a positive number)")
+
+
+def _matrix_norm(ctx, x, *args, **kwargs):
+    """linalg.matrix_norm(A, ord='fro', dim=(-2, -1)): 'fro', 1, -1, inf, -inf (max/min of the
+    absolute column or row sums). 2, -2 and 'nuc' need singular values: not supported."""
+    x = to_tensor(ctx, x)
+    p = kwargs.pop("ord", args[0] if args else "fro")
+    dim = kwargs.pop("dim", kwargs.pop("axis", args[1] if len(args) > 1 else (-2, -1)))
+    keep = _keepdim(kwargs) if len(args) < 3 else bool(args[2])
+    _no_more("matrix_norm", args[3:], kwargs)
+    if x.nd < 2 or not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        _fail(f"matrix_norm needs a matrix and two dims, got shape {x.shape} and dim={dim!r}", "shape")
+    rows, cols = (_axes(x, d)[0] for d in dim)
+    if p == "fro":
+        return ops.reduce("norm", x, tuple(sorted((rows, cols))), keep)
+    if p not in (1, -1, math.inf, -math.inf):
+        _fail(f"matrix_norm: ord={p!r} is not supported (use 'fro', 1, -1, inf or -inf; 2, -2 "
+              "and 'nuc' need singular values)")
+    summed, over = (rows, cols) if p in (1, -1) else (cols, rows)  # 1: column sums; inf: row sums
+    sums = ops.reduce("sum", apply(PRIMITIVES["abs"], x), (summed,), True)
+    out = ops.reduce("amax" if p > 0 else "amin", sums, (over,), True)
+    return out if keep else ops.reshape(out, tuple(d for i, d in enumerate(x.shape)
+                                                   if i - x.nd not in (rows, cols)))
+
+
+def _linalg_norm(ctx, x, *args, **kwargs):
+    """torch.linalg.norm / np.linalg.norm: a vector norm over one dim (or all, with no ord),
+    a matrix norm over two dims (or of a matrix given an ord)."""
+    x = to_tensor(ctx, x)
+    p = kwargs.pop("ord", args[0] if args else None)
+    dim = kwargs.pop("dim", kwargs.pop("axis", args[1] if len(args) > 1 else None))
+    keep = _keepdim(kwargs) if len(args) < 3 else bool(args[2])
+    _no_more("linalg.norm", args[3:], kwargs)
+    two = isinstance(dim, (tuple, list)) and len(dim) == 2
+    if two or (dim is None and p is not None and x.nd == 2):
+        return _matrix_norm(ctx, x, "fro" if p is None else p, dim or (-2, -1), keep)
+    if dim is None and p is not None and x.nd != 1:
+        _fail(f"linalg.norm with ord={p!r} needs a 1-D or 2-D tensor, got shape {x.shape} "
+              "(give dim)", "shape")
+    return _norm(ctx, x, 2 if p is None else p, dim, keep)
+
+
+register("linalg.norm", _linalg_norm, ["out = linalg.norm(M, 1)", "out = torch.linalg.norm(M, -inf)",
+                                       "out = np.linalg.norm(x, 3)", "out = linalg.norm(M, dim=1)",
+                                       "out = linalg.norm(M)"], method=False)
+register("linalg.matrix_norm", _matrix_norm, ["out = linalg.matrix_norm(M)", "out = linalg.matrix_norm(M, inf)"],
+         method=False)
+register("linalg.vector_norm", _norm, ["out = linalg.vector_norm(x, 3)"], method=False)
+register("norm", _norm, ["out = norm(x)", "out = norm(M, dim=1)", "out = norm(M, 1)",
+                         "out = norm(x, p=3)", "out = x.norm()", "out = norm(M, inf)",
+                         "out = norm(x * 0) + x.sum()"])
+
+
+# -- softmax and friends ---------------------------------------------------------------------
+
+def _softmax(prim):
+    def impl(ctx, x, *args, **kwargs):
+        x = to_tensor(ctx, x)
+        dim = _pop_dim(args, kwargs)
+        kwargs.pop("dtype", None)
+        _no_more(prim, args[1:], kwargs)
+        if dim is None:  # PyTorch's implicit dim (deprecated there): 0 for 0-, 1- and 3-D, else 1
+            dim = 0 if x.nd in (0, 1, 3) else 1
+        if x.nd == 0:
+            x = ops.reshape(x, (1,))
+            return ops.reshape(apply(PRIMITIVES[prim], x, axis=-1), ())
+        return apply(PRIMITIVES[prim], x, axis=_axes(x, dim)[0])
+    return impl
+
+
+register("softmax", _softmax("softmax"), ["out = softmax(x) * y", "out = softmax(M, dim=0) * M"])
+register("log_softmax", _softmax("log_softmax"), ["out = log_softmax(x) * y",
+                                                  "out = log_softmax(M, 0) * M"])

@@ -92,3 +92,24 @@ def _color() -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+# -- heat maps of jacobian/hessian: the options and the step after the result is computed ---------
+
+HeatSvg = Annotated[Optional[str], typer.Option(
+    "--svg", metavar="FILE", help="also draw the matrix as a heat map to FILE (SVG; needs matplotlib)")]
+HeatPng = Annotated[Optional[str], typer.Option(
+    "--png", metavar="FILE", help="also draw the matrix as a heat map to FILE (PNG; needs matplotlib)")]
+
+
+def heat_maps(svg: str | None, png: str | None, points: str | None = None):
+    """result -> result, drawing its matrix to the files asked for (checked before computing)."""
+    if not (svg or png):
+        return lambda result: result
+    from ..errors import GradcliError  # noqa: PLC0415
+    from ..views import heatmap, plot as views  # noqa: PLC0415
+    if points is not None:
+        raise GradcliError("--svg/--png draw one matrix: not with --points", kind="usage",
+                           hint="--save FILE.npz keeps every point's matrix")
+    views.pyplot()  # matplotlib missing: say so now, not after the computation
+    return lambda result: heatmap.draw_result(result, svg, png)

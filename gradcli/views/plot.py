@@ -243,7 +243,7 @@ def nice_ticks(lo: float, hi: float, count: int) -> list[float]:
     power = 10.0 ** math.floor(math.log10(raw))
     # the round step whose number of ticks comes closest to the count asked for
     step = min((m * power for m in (0.5, 1, 2, 2.5, 5, 10)),
-               key=lambda st: abs(math.floor(hi / st) - math.ceil(lo / st) + 1 - count))
+               key=lambda st: (abs(math.floor(hi / st) - math.ceil(lo / st) + 1 - count), -st))
     first = math.ceil(lo / step - 1e-9)
     ticks = []
     k = first
@@ -262,10 +262,9 @@ def tick_labels(ticks: list[float]) -> list[str]:
     big = max(abs(t) for t in ticks)
     if big >= 1e5 or big < 1e-3:
         return [f"{t:.3g}" for t in ticks]
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    if round(step * 10 ** decimals) % 5 and round(step * 10 ** decimals) % 2 \
-            and round(step * 10 ** decimals) != 1:
-        decimals += 1  # 2.5 steps
+    # the fewest decimals that write every tick exactly: 2.5 steps need one more than 5 steps
+    decimals = next((d for d in range(7) if all(abs(t * 10 ** d - round(t * 10 ** d)) < 1e-6
+                                                for t in ticks)), 6)
     return [f"{t:.{decimals}f}" if t else "0" for t in ticks]
 
 
@@ -303,6 +302,12 @@ def terminal(panels: list[Panel], x: np.ndarray, width: int, height: int, color:
         figure.plot_size(width, height)
         figure.theme("simple" if color else "colorless")
         lo, hi = panel.ylim
+        if lo < 0 < hi:  # the zero line, first so that the curves draw over it; a signal in grey,
+            # as plotext's own line() paints a white band behind it on a dark terminal
+            zero = figure.signal(list(panel.xlim), [0.0, 0.0], marker=plotext.marker(
+                "─", pixel=plotext.pixel(foreground=8)) if color else "─")
+            zero.lines()
+            figure.draw(zero)
         for (label, y), marker in zip(panel.series, MARKERS):
             keep = np.isfinite(y)
             xs, ys = x[keep], y[keep]  # plotext cuts what lies outside the limits
@@ -314,8 +319,6 @@ def terminal(panels: list[Panel], x: np.ndarray, width: int, height: int, color:
             for i in np.flatnonzero(cut_kept):
                 signal.line(int(i), False)
             figure.draw(signal)
-        if lo < 0 < hi:
-            figure.line(0)
         figure.ruler("x").lim(*panel.xlim)
         figure.ruler("y").lim(lo, hi)
         figure.ruler("x").ticks(panel.xticks, tick_labels(panel.xticks))

@@ -1,6 +1,7 @@
 """Big matrices for a person: summary, terminal heat map, the part that fits, files."""
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
@@ -28,7 +29,7 @@ def banded(m: int, n: int, seed: int = 0) -> np.ndarray:
 def render(renderable, width: int, color: bool = False) -> str:
     from rich.console import Console
     console = Console(width=width, force_terminal=color, color_system="truecolor" if color else None,
-                      record=False, highlight=False, file=open("/dev/null", "w"))
+                      highlight=False, file=io.StringIO())
     with console.capture() as capture:
         console.print(renderable)
     return capture.get()
@@ -166,7 +167,7 @@ def test_heat_map_files_refuse_points_and_explain_missing_matplotlib(tmp_path):
     script = ("import sys; sys.modules['matplotlib'] = None\n"
               "from gradcli.cli.main import main\n"
               "sys.exit(main(['hessian', 'y = x**2', '--at', 'x=1', '--png', 'never.png']))")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True,
                           timeout=60, cwd=tmp_path,  # this checkout's gradcli, from elsewhere
                           env={**ENV, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     assert proc.returncode == 2 and 'pip install "gradcli[plot]"' in proc.stderr

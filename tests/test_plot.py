@@ -12,7 +12,6 @@ from conftest import ENV, cli, cli_json
 from gradcli.errors import GradcliError
 from gradcli.views import plot as views
 
-
 # -- the samples against closed forms ------------------------------------------------------------
 
 def test_json_sin_and_its_derivatives():
@@ -117,7 +116,7 @@ def test_nice_ticks_and_labels():
 def test_terminal_plot_fits_the_width(columns):
     proc = subprocess.run([sys.executable, "-m", "gradcli", "plot", "y = x**3 + a*x",
                            "--over", "x=-2:2", "--order", "2", "--at", "a=-3"],
-                          capture_output=True, text=True, timeout=60,
+                          check=False, capture_output=True, text=True, timeout=60,
                           env={**ENV, "COLUMNS": str(columns), "LINES": "30"})
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
@@ -170,7 +169,7 @@ def test_missing_matplotlib_says_how_to_install(monkeypatch):
     script = ("import sys; sys.modules['matplotlib'] = None\n"
               "from gradcli.cli.main import main\n"
               "sys.exit(main(['plot', 'y = x', '--over', 'x=0:1', '--svg', 'never.svg']))")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True,
                           timeout=60, env=ENV)
     assert proc.returncode == 2
     assert 'pip install "gradcli[plot]"' in proc.stderr and "Traceback" not in proc.stderr

@@ -7,7 +7,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import At, Device, Dtype, Inputs, Json, Outputs, ProgramFile, Programs, Seed
+from .options import (
+    At,
+    Device,
+    Dtype,
+    Inputs,
+    Json,
+    Outputs,
+    ProgramFile,
+    Programs,
+    Seed,
+)
 
 
 def plot(program: Programs = None, file: ProgramFile = None,
@@ -107,7 +117,8 @@ def heat_maps(svg: str | None, png: str | None, points: str | None = None):
     if not (svg or png):
         return lambda result: result
     from ..errors import GradcliError  # noqa: PLC0415
-    from ..views import heatmap, plot as views  # noqa: PLC0415
+    from ..views import heatmap  # noqa: PLC0415
+    from ..views import plot as views  # noqa: PLC0415
     if points is not None:
         raise GradcliError("--svg/--png draw one matrix: not with --points", kind="usage",
                            hint="--save FILE.npz keeps every point's matrix")

@@ -13,6 +13,7 @@ A 40 x 40 Jacobian does not fit 80 columns as numbers. What does fit:
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 
@@ -117,7 +118,7 @@ class HeatMap:
         room = self.width - label_w - 3  # "label │cells│"
         cell = 2 if 2 * n <= room else 1
         if n * cell <= room:
-            col_edges, cell = list(range(n + 1)), cell
+            col_edges = list(range(n + 1))
         else:
             col_edges, cell = _edges(n, max(1, room)), 1
         if m <= self.max_rows:
@@ -154,7 +155,7 @@ class HeatMap:
         if edges is None:
             labels = [str(r) for r in self.rows] if self.rows is not None else [str(i) for i in range(m)]
             return [_fit(t, 14) for t in labels]
-        return [f"{lo}-{hi - 1}" if hi - lo > 1 else str(lo) for lo, hi in zip(edges, edges[1:])]
+        return [f"{lo}-{hi - 1}" if hi - lo > 1 else str(lo) for lo, hi in pairwise(edges)]
 
     def _ruler(self, col_edges, cell) -> str:
         """Column indices every few characters: where they fall, which column starts there."""
@@ -166,7 +167,7 @@ class HeatMap:
             if pos + len(text) > chars:
                 break
             ruler[pos:pos + len(text)] = text
-            pos += max(len(text) + 2, 6 if cell == 1 else 6)
+            pos += max(len(text) + 2, 6)
             pos -= pos % cell
         return "".join(ruler)
 
@@ -177,8 +178,8 @@ class HeatMap:
                 "+/- after the shade: the sign" if cell == 2 else "signs: in colour, or --svg FILE")
         lines = [f"{ZERO} 0   {shades} of max |entry|", sign]
         if blocked:
-            bh = max(b - a for a, b in zip(row_edges, row_edges[1:]))
-            bw = max(b - a for a, b in zip(col_edges, col_edges[1:]))
+            bh = max(b - a for a, b in pairwise(row_edges))
+            bw = max(b - a for a, b in pairwise(col_edges))
             lines.append(f"one character: a block of up to {bh} x {bw} entries, shaded by its "
                          "largest |entry|")
         lines.append(f"rows 0-{m - 1} down, columns 0-{n - 1} across (column numbers on top)")

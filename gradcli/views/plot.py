@@ -258,7 +258,6 @@ def tick_labels(ticks: list[float]) -> list[str]:
     """Short labels that tell the ticks apart: 0.5, 2, 1e+06, never -0."""
     if len(ticks) < 2:
         return [f"{t:.3g}" for t in ticks]
-    step = abs(ticks[1] - ticks[0])
     big = max(abs(t) for t in ticks)
     if big >= 1e5 or big < 1e-3:
         return [f"{t:.3g}" for t in ticks]

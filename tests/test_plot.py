@@ -112,7 +112,7 @@ def test_nice_ticks_and_labels():
     assert views.derivative_label("y", "x", 2) == "d²y/dx²"
 
 
-@pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.parametrize("columns", [40, 80, 120])
 def test_terminal_plot_fits_the_width(columns):
     proc = subprocess.run([sys.executable, "-m", "gradcli", "plot", "y = x**3 + a*x",
                            "--over", "x=-2:2", "--order", "2", "--at", "a=-3"],

@@ -295,6 +295,7 @@ def terminal(panels: list[Panel], x: np.ndarray, width: int, height: int, color:
     """The panels as text, each `width` columns wide at most and `height` rows high."""
     import plotext  # noqa: PLC0415 - only the terminal picture needs it
     figure = plotext.figure
+    plotext.terminal.limit(False, False)  # the size asked for: the caller measured the terminal
     texts = []
     for panel in panels:
         figure.clear()
@@ -325,15 +326,37 @@ def terminal(panels: list[Panel], x: np.ndarray, width: int, height: int, color:
         # plotext's legend box: the labels with a marker and a border, a blank row around each
         box_w = (max(len(label) for label, _ in panel.series) + 6) / max(1, width - 8)
         box_h = (2 * len(panel.series) + 3) / max(1, height - 5)
-        corner = legend_corner(x, [y for _, y in panel.series], panel.xlim, panel.ylim, box_w, box_h)
-        top, right = corner.startswith("upper"), corner.endswith("right")
-        figure.legend(x=panel.xlim[1] if right else panel.xlim[0], y=hi if top else lo,
-                      ha="right" if right else "left", va="top" if top else "bottom", relative=True)
+        below = box_w > 0.3 or box_h > 0.6  # a box would hide the plot: one line under it instead
+        if below:
+            figure.legend(active=False)
+        else:
+            corner = legend_corner(x, [y for _, y in panel.series], panel.xlim, panel.ylim,
+                                   box_w, box_h)
+            top, right = corner.startswith("upper"), corner.endswith("right")
+            figure.legend(x=panel.xlim[1] if right else panel.xlim[0], y=hi if top else lo,
+                          ha="right" if right else "left", va="top" if top else "bottom",
+                          relative=True)
         figure.title(fit_text(panel.title, width - 2))
         figure.label(fit_text(panel.xlabel, width - 2), axis="x")
-        texts.append(figure.build().string(colorless=not color).rstrip("\n"))
+        text = figure.build().string(colorless=not color).rstrip("\n")
+        if below:
+            text += "\n" + _legend_line(panel, width, color)
+        texts.append(text)
     figure.clear()
     return "\n\n".join(_trim(t) for t in texts) + "\n"
+
+
+def _legend_line(panel: Panel, width: int, color: bool) -> str:
+    """'▚ y   ⢕ dy/dx   · d²y/dx²' in the curves' colours (plotext's first three), centred."""
+    samples = ("▚", "⢕", "·")
+    parts = [f"{mark} {label}" for mark, (label, _) in zip(samples, panel.series)]
+    line = fit_text("   ".join(parts), width)
+    pad = " " * max(0, (width - len(line)) // 2)
+    if not color or line != "   ".join(parts):
+        return pad + line
+    colours = (12, 10, 9)  # the "simple" theme's sequence: blue, green, red
+    return pad + "   ".join(f"\x1b[38;5;{c}m{mark}\x1b[0m {label}" for c, mark, (label, _)
+                           in zip(colours, samples, panel.series))
 
 
 def _trim(text: str) -> str:

@@ -146,7 +146,8 @@ class Computation:
                     "grad can be implicitly created only for scalar outputs",
                     kind="gradient",
                     hint=f"the output {name!r} has shape {shape} ({int(np.prod(shape))} elements): "
-                         f"give --gradient with that many values, as out.backward(gradient) does")
+                         f"reduce it ({name}.sum()), give v in `backward --gradient V` for vᵀJ "
+                         "(out.backward(gradient)), or use `jacobian` for every row")
             return {name: np.ones(t.shape) for name, t in outs.items()}
         for spec in gradients:
             for name, arr in self._gradient_parts(spec):

@@ -23,6 +23,7 @@ from .options import (
     Wrt,
     run,
 )
+from .plot import HeatPng, HeatSvg, heat_maps
 
 
 def eval_(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
@@ -64,6 +65,7 @@ def jacobian(program: Programs = None, file: ProgramFile = None, at: At = None, 
                  "--sparse", help="only the nonzeros, as coordinates, from coloured (compressed) seeds")] = False,
              json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
              precision: Precision = 6, save: Save = None, points: Points = None,
-             keep_going: KeepGoing = False):
+             keep_going: KeepGoing = False, svg: HeatSvg = None, png: HeatPng = None):
     """The full Jacobian of the outputs with respect to the inputs."""
-    run(locals(), lambda c: c.jacobian(mode, chunk=chunk_size, sparse=sparse))
+    draw = heat_maps(svg, png, points)
+    run(locals(), lambda c: draw(c.jacobian(mode, chunk=chunk_size, sparse=sparse)))

@@ -23,6 +23,7 @@ from .options import (
     Wrt,
     run,
 )
+from .plot import HeatPng, HeatSvg, heat_maps
 
 Tangent = Annotated[Optional[list[str]], typer.Option(
     "--tangent", help="v in J v: flat over the --wrt inputs in order, nested for one input, or "
@@ -43,6 +44,7 @@ def hessian(program: Programs = None, file: ProgramFile = None, at: At = None, i
             chunk_size: Annotated[Optional[int], typer.Option(
                 "--chunk-size", min=1, help="seeds per pass (default: chosen to bound memory)")] = None,
             json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
-            precision: Precision = 6, save: Save = None):
+            precision: Precision = 6, save: Save = None, svg: HeatSvg = None, png: HeatPng = None):
     """The Hessian of a scalar output (exact, forward over reverse); --tangent V: only H v, key `hvp`."""
-    run(locals(), lambda c: c.hessian(tangent, chunk=chunk_size))
+    draw = heat_maps(svg, png)
+    run(locals(), lambda c: draw(c.hessian(tangent, chunk=chunk_size)))

@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     except GradcliError as exc:
         _report(exc, as_json)
         code = exc.exit_code
+    except click_exc.NoArgsIsHelpError as exc:  # bare `gradcli`: the help and nothing else,
+        sys.stdout.write(exc.format_message() + "\n")  # exit 2 as for any missing argument
+        code = ExitCode.USAGE
     except click_exc.UsageError as exc:
         _report(GradcliError(exc.format_message(), kind="usage",
                              hint="see gradcli --help" if exc.ctx is None else

@@ -187,7 +187,42 @@ def _syntax_error(exc: SyntaxError, source: Source) -> GradcliError:
         digits = re.search(r"\d{1000,}", source.line(line))
         column = digits.start() + 1 if digits else column
     return GradcliError(f"syntax error: {message}", kind="syntax", line=line, column=column,
-                        source=source.line(line))
+                        source=source.line(line),
+                        hint=_notation_hint(message, source.line(line), column))
+
+
+# Maths notation a person types, and the Python it means.
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))
+_SYMBOLS = {"×": "*", "·": "*", "÷": "/", "−": "-", "π": "pi", "√": "sqrt(...)", "≤": "<=",
+            "≥": ">=", "≠": "!="}
+_PRODUCT = re.compile(r"(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)([^\W\d]\w*)")
+_BEFORE = re.compile(r"(\([^()]*\)|[\w.]+)\s*$")
+_AFTER = re.compile(r"^\s*(\([^()]*\)|[\w.]+)")
+
+
+def _notation_hint(message: str, text: str, column: int) -> str | None:
+    """What to type instead of maths notation that Python does not read: 2x, x², ×, π."""
+    at = max(0, column - 1)
+    if "decimal literal" in message or "invalid syntax" in message:
+        for m in _PRODUCT.finditer(text):
+            if m.start() <= at < m.end() + 1 and not text[m.start() - 1:m.start()].isalnum():
+                return f"write {m.group(1)}*{m.group(2)} for a product ({m.group(0)} is not Python)"
+    if "invalid character" in message:
+        ch = text[at:at + 1]
+        if ch in _SUPERSCRIPTS:
+            power = "".join(_SUPERSCRIPTS[c] for c in _leading(text[at:], _SUPERSCRIPTS))
+            base = _BEFORE.search(text[:at])
+            return f"use {base.group(1) if base else 'x'}**{power} for powers"
+        if ch in _SYMBOLS:
+            return f"write {_SYMBOLS[ch]} for {ch}"
+    return None
+
+
+def _leading(text: str, allowed) -> str:
+    end = 0
+    while end < len(text) and text[end] in allowed:
+        end += 1
+    return text[:end]
 
 
 class _Compiler:
@@ -327,6 +362,9 @@ class _Compiler:
                 code.append(("name", node.id, pos))
             elif isinstance(node, ast.BinOp):
                 op = BINOPS.get(type(node.op))
+                if op is None and isinstance(node.op, ast.BitXor):  # maths notation for a power
+                    raise self.error(node, f"use {self.power_text(node)} for powers (^ is "
+                                     "bitwise xor in Python)")
                 if op is None:
                     raise self.error(node, f"the operator {_op_symbol(node.op)} is not supported")
                 work += [("emit", ("binop", op, pos), False), ("visit", node.right, False),
@@ -435,6 +473,17 @@ class _Compiler:
             work.append(("visit", arg, False))
         if isinstance(func, ast.Attribute) and not self.is_module(parts):
             work.append(("visit", func.value, False))
+
+    def power_text(self, node: ast.BinOp) -> str:
+        """x**2 for x^2, (x+1)**2 for (x+1)^2: the text on either side of the ^, as typed."""
+        text = self.source.line(node.lineno)
+        if not text.isascii():  # ast counts bytes; the plain form is as good
+            return "a**b"
+        caret = text.find("^", node.left.end_col_offset, node.right.col_offset)
+        before, after = _BEFORE.search(text[:caret]), _AFTER.search(text[caret + 1:])
+        if caret < 0 or not before or not after:
+            return "a**b"
+        return f"{before.group(1)}**{after.group(1)}"
 
     def attribute(self, node: ast.Attribute, pos, work, code) -> None:
         self.check_name(node, node.attr)

@@ -83,7 +83,7 @@ class Program:
             elif info.default is None:
                 raise GradcliError(f"no value for the input {name!r}: give one with --at {name}=...",
                                    kind="input", line=info.line, column=info.column,
-                                   source=self.source.line(info.line))
+                                   source=self.source.line(info.line), hint=_spelling_hint(name))
         for stmt in self.statements:
             try:
                 self._execute(stmt, env, ctx, values, leaf)
@@ -225,6 +225,10 @@ def _call(ctx, name: str, library: str, args, kwargs, method: bool):
         raise GradcliError(f"{name}: out= is not supported (bind the result to a name)", kind="argument")
     try:
         return fn.impl(ctx, *args, **kwargs)
+    except GradcliError as exc:
+        if "unexpected keyword" in exc.message and exc.hint is None:
+            exc.hint = _keyword_hint(fn, kwargs)
+        raise
     except TypeError as exc:
         message = str(exc)
         if "positional argument" in message or "keyword argument" in message or "missing" in message:
@@ -241,7 +245,44 @@ def _unknown(name: str, library: str, method: bool) -> str:
     close = difflib.get_close_matches(name, sorted(set(known + aliases)), n=3)
     prefix = {"numpy": "np.", "scipy": "scipy."}.get(library, "")
     what = f"unknown method .{name}()" if method else f"unknown function {prefix}{name}()"
+    if name in MATHS_NAMES and functions.lookup(MATHS_NAMES[name], library) is not None:
+        close = [MATHS_NAMES[name]]  # the maths name of a function Python spells otherwise
     return what + (f"; did you mean {', '.join(close)}?" if close else "")
+
+
+# Names from maths notation, and the function a program calls instead.
+MATHS_NAMES = {"ln": "log", "lg": "log10", "ld": "log2", "lb": "log2", "sgn": "sign",
+               "arsinh": "asinh", "arcosh": "acosh", "artanh": "atanh"}
+# Keywords the functions read (they take **kwargs, so the names are not in a signature).
+KEYWORDS = ("requires_grad", "dtype", "device", "dim", "axis", "keepdim", "keepdims", "out",
+            "min", "max", "p", "ord", "beta", "threshold", "reduction", "weight", "bias", "size",
+            "diagonal", "correction", "unbiased", "ddof", "start_dim", "end_dim", "descending",
+            "stable", "input", "other", "exponent", "alpha", "negative_slope", "eps", "approximate",
+            "inplace", "target", "indices", "offset", "dim1", "dim2", "k", "mode", "value")
+
+
+def _keyword_hint(fn, kwargs) -> str | None:
+    """did you mean requires_grad=? for requries_grad=, among the keywords functions read."""
+    import difflib  # noqa: PLC0415 - only on this error path
+    import re  # noqa: PLC0415
+    used = {k for sample in fn.samples for k in re.findall(r"(\w+)\s*=(?!=)", str(sample))}
+    for key in kwargs:
+        if key in used or key in KEYWORDS:
+            continue
+        for known in (sorted(used), KEYWORDS):  # this function's own keywords first
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            if close:
+                return f"did you mean {close[0]}=?"
+    return None
+
+
+def _spelling_hint(name: str) -> str | None:
+    """`true` read as an input: Python spells the constants True, False and None (and π pi)."""
+    spelled = {"true": "True", "false": "False", "none": "None", "null": "None", "nil": "None"}
+    if name == "π":
+        return "did you mean pi?"
+    return f"did you mean {spelled[name]}? Python spells it with a capital letter" \
+        if name in spelled else None
 
 
 def _attribute(ctx, attr: str, value):

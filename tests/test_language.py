@@ -233,7 +233,7 @@ def test_huge_power_is_inf_not_a_hang():
     with np.errstate(all="ignore"):
         out = Computation("y = 9**9**9", {}).evaluate()["outputs"]["y"]
     assert out == np.inf
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < 30  # a hang guard, not a speed target
 
 
 def test_huge_int_literal_is_a_clean_error():

@@ -86,7 +86,11 @@ def _norm(ctx, x, *args, **kwargs):
     dim = kwargs.pop("dim", kwargs.pop("axis", args[1] if len(args) > 1 else None))
     keep = _keepdim(kwargs) if len(args) < 3 else bool(args[2])  # torch.norm(x, 2, 1, True)
     _no_more("norm", args[3:], kwargs)
-    axes = _reduce_axes(x, dim)
+    return vector_norm(x, p, _reduce_axes(x, dim), keep)
+
+
+def vector_norm(x: Tensor, p, axes: tuple, keep: bool) -> Tensor:
+    """The p-norm over axes: 0 (a count, no gradient), 1, 2, inf, -inf or any positive p."""
     if p in (0, 0.0):  # the number of nonzeros: no gradient, as in PyTorch
         return ops.reduce("sum", apply(PRIMITIVES["ne"], x, constant(0.0, x)), axes, keep)
     if p in (2, 2.0, "fro", None):
@@ -175,6 +179,7 @@ def _softmax(prim):
     return impl
 
 
-register("softmax", _softmax("softmax"), ["out = softmax(x) * y", "out = softmax(M, dim=0) * M"])
+softmax = _softmax("softmax")
+register("softmax", softmax, ["out = softmax(x) * y", "out = softmax(M, dim=0) * M"])
 register("log_softmax", _softmax("log_softmax"), ["out = log_softmax(x) * y",
                                                   "out = log_softmax(M, 0) * M"])

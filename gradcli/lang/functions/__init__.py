@@ -8,7 +8,8 @@ PyTorch's.
 """
 from __future__ import annotations
 
-from . import activations, creation, elementwise, linalg, losses, methods, nn, reductions, shapes
+from . import (activations, creation, elementwise, linalg, losses, methods, nn, reductions, shapes,
+               statistics)
 from .base import (
     LIBRARIES,
     Context,
@@ -21,7 +22,8 @@ from .base import (
 
 # A later family's entry replaces an earlier one's of the same name: activations' softplus (beta=,
 # threshold=) replaces the elementwise one.
-FAMILIES = (elementwise, reductions, activations, nn, losses, linalg, shapes, creation, methods)
+FAMILIES = (elementwise, reductions, statistics, activations, nn, losses, linalg, shapes, creation,
+            methods)
 
 FUNCTIONS: dict[str, Function] = {}
 ALIASES: dict[str, str] = {}

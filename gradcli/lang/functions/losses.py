@@ -205,8 +205,9 @@ def _check_classes(name, target: Tensor, n_classes: int, ignore_index: float) ->
     whole = np.isfinite(host) & (host == np.floor(host))
     if not whole.all():
         bad = host[~whole].flat[0]
-        _fail(f"{name}: class targets must be whole numbers (class indices), got {bad:g}; for "
-              "class probabilities give a target of the input's shape")
+        _fail(f"{name}: class targets must be whole numbers (class indices), got {bad!r}; a "
+              "target is never differentiated, so leave it out of --wrt (check perturbs every "
+              "input in --wrt); class probabilities need a target of the input's shape")
     valid = ((host >= 0) & (host < n_classes)) | (host == ignore_index)
     if not valid.all():
         bad = host[~valid].flat[0]

@@ -110,8 +110,16 @@ def _softplus(ctx, x, beta=1.0, threshold=20.0):
     beta, threshold = number(beta, "softplus: beta"), number(threshold, "softplus: threshold")
     if beta == 0:
         _fail("softplus: beta must not be 0")
-    smooth = softplus(x) if beta == 1 else softplus(x * beta) * (1.0 / beta)
-    return where(compare("gt", x * beta, threshold), x, smooth)
+    bx = x if beta == 1 else x * beta
+    # AT beta x = threshold PyTorch's backward still takes the smooth side (first derivative
+    # sigmoid(threshold)) but its double backward the identity's (second derivative 0): there
+    # the smooth side reads s, a constant equal to x, and a straight line carries the slope.
+    below = compare("lt", bx, threshold)
+    s = where(below, x, unary("detach", x))
+    bs = s if beta == 1 else s * beta
+    smooth = softplus(bs) if beta == 1 else softplus(bs) * (1.0 / beta)
+    smooth = smooth + (x - s) * sigmoid(unary("detach", bx))
+    return where(compare("gt", bx, threshold), x, smooth)
 
 
 def _logsigmoid(ctx, x):
@@ -152,12 +160,19 @@ def _glu(ctx, x, dim=-1):
 # -- the elu family: one branch x > 0, the other an exponential ------------------------------------
 
 def elu(x: Tensor, alpha: float, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
-    """scale * x where x > 0, else alpha * scale * expm1(input_scale * x): PyTorch's elu kernel,
-    whose backward takes the exponential side at x = 0 (gradient alpha * scale * input_scale)."""
+    """scale * x where x > 0, else alpha * scale * expm1(input_scale * x): PyTorch's elu kernel.
+
+    At x = 0 PyTorch's backward takes the exponential side (x <= 0: gradient alpha * scale *
+    input_scale) but its double backward the linear one (x < 0: second derivative 0). So the
+    exponential reads s = x only where x < 0, and the straight line input_scale * (x - s)
+    carries the first derivative at 0 with no second.
+    """
     positive = compare("gt", x, 0.0)
-    safe = where(positive, fill(x, 0.0), x)  # expm1 of a large x is inf, and inf * 0 is NaN
-    negative = unary("expm1", safe * input_scale if input_scale != 1.0 else safe)
-    return where(positive, x * scale if scale != 1.0 else x, negative * (alpha * scale))
+    # s: x where x < 0, else 0 (expm1 of a large x is inf, and inf * 0 is NaN)
+    s = where(compare("lt", x, 0.0), x, fill(x, 0.0))
+    inner = (unary("expm1", s * input_scale) + (x - s) * input_scale if input_scale != 1.0
+             else unary("expm1", s) + (x - s))
+    return where(positive, x * scale if scale != 1.0 else x, inner * (alpha * scale))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717

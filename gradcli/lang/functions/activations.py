@@ -277,7 +277,7 @@ register("gelu", _gelu, ["out = F.gelu(x) * y", "out = gelu(M, approximate='tanh
 register("silu", _silu, ["out = F.silu(x) * y"], aliases=["swish"], method=False)
 register("mish", _mish, ["out = F.mish(M)"], method=False)
 # Replaces the elementwise family's softplus, which takes no beta or threshold.
-register("softplus", _softplus, ["out = softplus(x) * y", "out = F.softplus(M, beta=2, threshold=1)",
+register("softplus", _softplus, ["out = softplus(x) * y", "out = F.softplus(M, beta=2, threshold=1.5)",
                                  "out = F.softplus(x * 30, 0.5, 10) * y"], method=False)
 register("logsigmoid", _logsigmoid, ["out = F.logsigmoid(M) * M"], method=False)
 register("softsign", _softsign, ["out = F.softsign(x) * y"], method=False)
@@ -290,12 +290,12 @@ register("selu", _selu, ["out = torch.selu(M * 3)"], method=False)
 register("celu", _celu, ["out = F.celu(x * 3, 2.0) * y"], method=False)
 register("leaky_relu", _leaky_relu, ["out = F.leaky_relu(M)", "out = F.leaky_relu(x, 0.2) * y"],
          method=False)
-register("hardtanh", _hardtanh, ["out = F.hardtanh(M * 2)", "out = F.hardtanh(x, -0.5, 0.8) * y"],
+register("hardtanh", _hardtanh, ["out = F.hardtanh(M * 1.5)", "out = F.hardtanh(x, -0.5, 0.8) * y"],
          method=False)
 register("relu6", _relu6, ["out = F.relu6(M * 8)"], method=False)
 register("hardsigmoid", _hardsigmoid, ["out = F.hardsigmoid(M * 4) * M"], method=False)
 register("hardswish", _hardswish, ["out = F.hardswish(M * 4)"], method=False)
-register("softshrink", _softshrink, ["out = F.softshrink(M)", "out = F.softshrink(x, lambd=0.2) * y"],
+register("softshrink", _softshrink, ["out = F.softshrink(M, 0.45)", "out = F.softshrink(x, lambd=0.2) * y"],
          method=False)
-register("hardshrink", _hardshrink, ["out = F.hardshrink(M) * M", "out = x.hardshrink(0.6)"])
-register("threshold", _threshold, ["out = F.threshold(M, 0.5, -1.0)"], method=False)
+register("hardshrink", _hardshrink, ["out = F.hardshrink(M * 1.3) * M", "out = x.hardshrink(0.6)"])
+register("threshold", _threshold, ["out = F.threshold(M, 0.55, -1.0)"], method=False)

@@ -8,7 +8,7 @@ against PyTorch in float64, first and second derivatives.
 
 A branch that is not chosen must not poison the gradient: where's backward selects, but a
 branch like expm1(x) still computes inf for large x, and the chain rule then multiplies its
-zero cotangent by inf. Such a branch reads a safe input (`where(x > 0, 0, x)`) instead.
+zero cotangent by inf. Such a branch reads a safe input instead (x where x < 0, else 0).
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import math
 
 from ...core import ops
 from ...core.tensor import PRIMITIVES, Tensor, apply, constant
-from .base import Table, _describe, _fail, _int, _pop_dim, _no_more, _axes, to_tensor
+from .base import Table, _axes, _describe, _fail, _int, to_tensor
+from .reductions import softmax
 
 TABLE = Table()
 register = TABLE.register
@@ -27,9 +28,6 @@ register = TABLE.register
 def number(value, what: str) -> float:
     """A hyperparameter PyTorch takes as a Python number (alpha=, beta=, margin=...)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        if isinstance(value, Tensor) and value.size == 1 and not value.requires_grad \
-                and value.number is not None:
-            return value.number
         _fail(f"{what} must be a number, got {_describe(value)}")
     return float(value)
 
@@ -138,7 +136,6 @@ def _tanhshrink(ctx, x):
 
 def _softmin(ctx, x, *args, **kwargs):
     """softmax(-x) along dim (PyTorch's implicit dim when none is given, as softmax)."""
-    from .reductions import softmax  # noqa: PLC0415 - reductions is a sibling family
     return softmax(ctx, -to_tensor(ctx, x), *args, **kwargs)
 
 

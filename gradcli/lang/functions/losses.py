@@ -16,8 +16,17 @@ import math
 from ...core import backend, ops
 from ...core.ops.activations import binary_cross_entropy
 from ...core.tensor import PRIMITIVES, Tensor, apply
-from .activations import clamp, compare, fill, logsigmoid, number, softplus, unary, where
-from .base import Table, _describe, _fail, to_tensor
+from .activations import (
+    clamp,
+    compare,
+    fill,
+    logsigmoid,
+    number,
+    softplus,
+    unary,
+    where,
+)
+from .base import Table, _fail, to_tensor
 from .nn import pairwise_distance
 
 TABLE = Table()

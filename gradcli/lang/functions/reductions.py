@@ -204,9 +204,18 @@ def _nan_reduction(name, mean):
     return impl
 
 
+def _floating(ctx, x) -> Tensor:
+    """x in the working float dtype, for counting and truth (which have no gradient): a mask or
+    an integer tensor counts as its 0s and 1s."""
+    x = to_tensor(ctx, x)
+    if x.dtype != ctx.dtype and x.dtype not in (backend.xp.float32, backend.xp.float64):
+        return Tensor(backend.xp.astype(x.data, ctx.dtype), x.nd)
+    return x
+
+
 def _count_nonzero(ctx, x, *args, **kwargs):
     """The number of nonzero elements (NaN counts), over all dims or dim/axis: no gradient."""
-    x = to_tensor(ctx, x)
+    x = _floating(ctx, x)
     dim = _pop_dim(args, kwargs)
     keep = _keepdim(kwargs)
     _no_more("count_nonzero", args[1:], kwargs)
@@ -217,7 +226,7 @@ def _truth(name):
     def impl(ctx, x, *args, **kwargs):
         """all / any: 1 or 0 (gradcli's booleans, as comparisons give), over all dims or dim/axis.
         NaN is true, as in both libraries; all of nothing is 1, any of nothing 0."""
-        x = to_tensor(ctx, x)
+        x = _floating(ctx, x)
         dim = _pop_dim(args, kwargs)
         keep = _keepdim(kwargs) if len(args) < 2 else bool(args[1])
         _no_more(name, args[2:], kwargs)

@@ -18,12 +18,11 @@ from __future__ import annotations
 import math
 
 from ...core import backend, ops
-from ...core.tensor import PRIMITIVES, Tensor, apply, constant
+from ...core.tensor import PRIMITIVES, Tensor, apply
 from .activations import compare, fill, number, unary, where
 from .base import (
     Table,
     ValuesIndices,
-    _describe,
     _fail,
     _int,
     _keepdim,

@@ -422,3 +422,18 @@ def test_command_line_class_target():
     assert got["grad"]["t"] is None
     proc = cli("eval", "out = F.cross_entropy(z, t)", "--at", "z=[1.0,2.0,0.5],t=3")
     assert proc.returncode == 2 and "out of bounds" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_empty_inputs_give_nan_or_a_clear_error():
+    """Empty slices: NaN (var, median, mean), -inf (logsumexp), as the libraries give; an
+    index of the median along an empty dim does not exist (PyTorch refuses it too)."""
+    empty = np.zeros(0)
+    with np.errstate(all="ignore"):
+        for program in ["out = torch.var(x)", "out = np.std(x)", "out = x.mean()", "out = np.median(x)",
+                        "out = torch.median(x)"]:
+            got, grad = run(program, x=empty)
+            assert np.isnan(got) and grad["x"].shape == (0,), program
+        got, _ = run("out = scipy.special.logsumexp(x, b=x)", x=empty)
+        assert got == -np.inf
+    with pytest.raises(GradcliError, match="has size 0"):
+        run("out = torch.median(x, 0).values", x=empty)

@@ -261,7 +261,11 @@ def _scipy_logsumexp(ctx, a, axis=None, b=None, keepdims=False, return_sign=Fals
     present = apply(PRIMITIVES["ne"], weight, constant(0.0, weight))
     terms = apply(where, present, x, constant(-math.inf, x))
     # The shift is the largest exponent among the terms (a constant: it cancels exactly).
-    top = apply(PRIMITIVES["detach"], ops.reduce("amax", terms, axes, True))
+    if x.size == 0:  # no terms: the sum is 0, its log -inf (SciPy)
+        top = Tensor(backend.xp.zeros(ops.reduce("sum", terms, axes, True).data.shape, dtype=x.dtype),
+                     x.nd)
+    else:
+        top = apply(PRIMITIVES["detach"], ops.reduce("amax", terms, axes, True))
     finite = apply(PRIMITIVES["eq"], top - top, constant(0.0, top))
     top = apply(where, finite, top, constant(0.0, top))
     scaled = apply(where, present, weight * ops.exp(terms - top), constant(0.0, x))

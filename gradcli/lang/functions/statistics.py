@@ -234,6 +234,8 @@ def _torch_median(ignore_nan: bool):
         if dim is None:
             return _median_all(x, ignore_nan)
         axes = _reduce_axes(x, _int(dim, f"{name}: dim"))
+        if axes and x.shape[axes[0]] == 0:
+            _fail(f"{name}: dim {dim} has size 0: there is no median to index", "shape")
         ranked = Ranked(_to_last(x, axes) if axes else ops.reshape(x, (1,)))
         rank = _whole((ranked.valid - 1.0) * 0.5, "floor")
         values = ranked.pick(rank)

@@ -42,6 +42,7 @@ from .elementwise import (
                           unary,
                           where,
 )
+from . import activations  # noqa: F401 - registers its primitives in the table
 from .linalg import matmul, mT
 from .reduce import reduce, reduction
 from .shape import (

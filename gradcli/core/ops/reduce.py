@@ -89,7 +89,9 @@ def _sum_vjp(g, ans, x, *, axes, keepdims):
 defop("sum", lambda xp, x, *, axes, keepdims: xp.sum(x, axis=axes, keepdims=keepdims),
       vjp=_sum_vjp, jvp=lambda dots, ans, x, **p: reduce("sum", dots[0], **p))
 defop("mean", lambda xp, x, *, axes, keepdims: xp.mean(x, axis=axes, keepdims=keepdims),
-      vjp=lambda g, ans, x, *, axes, keepdims: (_kept(g * (1.0 / _count(x, axes)), x, axes, keepdims),),
+      # an empty slice's gradient is empty: any scale serves, and 1 / 0 must not be computed
+      vjp=lambda g, ans, x, *, axes, keepdims: (_kept(g * (1.0 / max(_count(x, axes), 1)), x, axes,
+                                                      keepdims),),
       jvp=lambda dots, ans, x, **p: reduce("mean", dots[0], **p))
 reduction("prod", lambda xp, x, *, axes, keepdims: xp.prod(x, axis=axes, keepdims=keepdims),
           _prod_others)

@@ -8,7 +8,8 @@ PyTorch's.
 """
 from __future__ import annotations
 
-from . import creation, elementwise, linalg, methods, nn, reductions, shapes
+from . import (activations, creation, elementwise, linalg, losses, methods, nn, reductions, shapes,
+               statistics)
 from .base import (
     LIBRARIES,
     Context,
@@ -19,7 +20,10 @@ from .base import (
     to_tensor,
 )
 
-FAMILIES = (elementwise, reductions, nn, linalg, shapes, creation, methods)
+# A later family's entry replaces an earlier one's of the same name: activations' softplus (beta=,
+# threshold=) replaces the elementwise one.
+FAMILIES = (elementwise, reductions, statistics, activations, nn, losses, linalg, shapes, creation,
+            methods)
 
 FUNCTIONS: dict[str, Function] = {}
 ALIASES: dict[str, str] = {}

@@ -86,7 +86,11 @@ def _norm(ctx, x, *args, **kwargs):
     dim = kwargs.pop("dim", kwargs.pop("axis", args[1] if len(args) > 1 else None))
     keep = _keepdim(kwargs) if len(args) < 3 else bool(args[2])  # torch.norm(x, 2, 1, True)
     _no_more("norm", args[3:], kwargs)
-    axes = _reduce_axes(x, dim)
+    return vector_norm(x, p, _reduce_axes(x, dim), keep)
+
+
+def vector_norm(x: Tensor, p, axes: tuple, keep: bool) -> Tensor:
+    """The p-norm over axes: 0 (a count, no gradient), 1, 2, inf, -inf or any positive p."""
     if p in (0, 0.0):  # the number of nonzeros: no gradient, as in PyTorch
         return ops.reduce("sum", apply(PRIMITIVES["ne"], x, constant(0.0, x)), axes, keep)
     if p in (2, 2.0, "fro", None):
@@ -175,6 +179,142 @@ def _softmax(prim):
     return impl
 
 
-register("softmax", _softmax("softmax"), ["out = softmax(x) * y", "out = softmax(M, dim=0) * M"])
+softmax = _softmax("softmax")
+register("softmax", softmax, ["out = softmax(x) * y", "out = softmax(M, dim=0) * M"])
 register("log_softmax", _softmax("log_softmax"), ["out = log_softmax(x) * y",
                                                   "out = log_softmax(M, 0) * M"])
+
+
+# -- NaN-ignoring sums, counts and truth ------------------------------------------------------------
+
+def _nan_reduction(name, mean):
+    def impl(ctx, x, *args, **kwargs):
+        """nansum / nanmean: NaNs count as 0 and pass no gradient; nanmean divides by the number
+        of values that are not NaN (both libraries)."""
+        x = to_tensor(ctx, x)
+        dim = _pop_dim(args, kwargs)
+        keep = _keepdim(kwargs) if len(args) < 2 else bool(args[1])
+        _no_more(name, args[2:], kwargs)
+        axes = _reduce_axes(x, dim)
+        nan = apply(PRIMITIVES["ne"], x, x)
+        summed = ops.reduce("sum", apply(PRIMITIVES["where"], nan, constant(0.0, x), x), axes, keep)
+        if not mean:
+            return summed
+        return summed / ops.reduce("sum", 1.0 - nan, axes, keep)
+    return impl
+
+
+def _floating(ctx, x) -> Tensor:
+    """x in the working float dtype, for counting and truth (which have no gradient): a mask or
+    an integer tensor counts as its 0s and 1s."""
+    x = to_tensor(ctx, x)
+    if x.dtype != ctx.dtype and x.dtype not in (backend.xp.float32, backend.xp.float64):
+        return Tensor(backend.xp.astype(x.data, ctx.dtype), x.nd)
+    return x
+
+
+def _count_nonzero(ctx, x, *args, **kwargs):
+    """The number of nonzero elements (NaN counts), over all dims or dim/axis: no gradient."""
+    x = _floating(ctx, x)
+    dim = _pop_dim(args, kwargs)
+    keep = _keepdim(kwargs)
+    _no_more("count_nonzero", args[1:], kwargs)
+    return ops.reduce("sum", apply(PRIMITIVES["ne"], x, constant(0.0, x)), _reduce_axes(x, dim), keep)
+
+
+def _truth(name):
+    def impl(ctx, x, *args, **kwargs):
+        """all / any: 1 or 0 (gradcli's booleans, as comparisons give), over all dims or dim/axis.
+        NaN is true, as in both libraries; all of nothing is 1, any of nothing 0."""
+        x = _floating(ctx, x)
+        dim = _pop_dim(args, kwargs)
+        keep = _keepdim(kwargs) if len(args) < 2 else bool(args[1])
+        _no_more(name, args[2:], kwargs)
+        test = "eq" if name == "all" else "ne"  # all: no zero; any: some nonzero
+        found = ops.reduce("sum", apply(PRIMITIVES[test], x, constant(0.0, x)), _reduce_axes(x, dim), keep)
+        return apply(PRIMITIVES["eq" if name == "all" else "gt"], found, constant(0.0, found))
+    return impl
+
+
+register("nansum", _nan_reduction("nansum", False),
+         ["out = nansum(M)", "out = torch.nansum(M, 1) * x", "out = np.nansum(M, axis=0, keepdims=True) * M"])
+register("nanmean", _nan_reduction("nanmean", True),
+         ["out = nanmean(M, dim=(0, 1))", "out = np.nanmean(M, 0) * x", "out = M.nanmean(1, True) * M"])
+register("count_nonzero", _count_nonzero, ["out = count_nonzero(M * (M > 0)) * x",
+                                           "out = np.count_nonzero(M > 0, axis=0) * x"])
+register("all", _truth("all"), ["out = all(M > 0) * x + M.all(dim=1) * x", "out = np.all(M, axis=0) * x"])
+register("any", _truth("any"), ["out = any(M > 0) * x + torch.any(M > 5, 0) * x",
+                                "out = np.any(M > 0, axis=1, keepdims=True) * M"])
+
+
+# -- scipy.special.logsumexp: weights b= and return_sign= -----------------------------------------
+
+def _scipy_logsumexp(ctx, a, axis=None, b=None, keepdims=False, return_sign=False):
+    """log(sum(b * exp(a))) over axis, b weighting each term (a term with b = 0 is left out,
+    as SciPy does); a negative sum is NaN unless return_sign, which gives (log|sum|, sign)."""
+    x = to_tensor(ctx, a)
+    axes = _reduce_axes(x, axis)
+    if b is None and not return_sign:
+        return ops.reduce("logsumexp", x, axes, bool(keepdims))
+    weight = constant(1.0, x) if b is None else to_tensor(ctx, b)
+    where = PRIMITIVES["where"]
+    present = apply(PRIMITIVES["ne"], weight, constant(0.0, weight))
+    terms = apply(where, present, x, constant(-math.inf, x))
+    # The shift is the largest exponent among the terms (a constant: it cancels exactly).
+    if x.size == 0:  # no terms: the sum is 0, its log -inf (SciPy)
+        top = Tensor(backend.xp.zeros(ops.reduce("sum", terms, axes, True).data.shape, dtype=x.dtype),
+                     x.nd)
+    else:
+        top = apply(PRIMITIVES["detach"], ops.reduce("amax", terms, axes, True))
+    finite = apply(PRIMITIVES["eq"], top - top, constant(0.0, top))
+    top = apply(where, finite, top, constant(0.0, top))
+    scaled = apply(where, present, weight * ops.exp(terms - top), constant(0.0, x))
+    total = ops.reduce("sum", scaled, axes, True)
+    if return_sign:
+        sign = apply(PRIMITIVES["sign"], total)
+        magnitude = apply(PRIMITIVES["abs"], total)
+    else:
+        sign, magnitude = None, total
+    out = ops.log(magnitude) + top
+    if not keepdims:
+        shape = tuple(d for i, d in enumerate(x.shape) if i - x.nd not in axes)
+        out = ops.reshape(out, shape)
+        sign = None if sign is None else ops.reshape(sign, shape)
+    return out if sign is None else (out, sign)
+
+
+register("logsumexp", _scipy_logsumexp,
+         ["out = scipy.special.logsumexp(M)", "out = special.logsumexp(M, axis=1, b=N * N) * x",
+          "out = scipy.special.logsumexp(x, b=y * y, keepdims=True)",
+          "r, s = scipy.special.logsumexp(M, axis=0, b=N, return_sign=True); out = r * s"],
+         library="scipy")
+# jax.nn.logsumexp and jax.scipy.special.logsumexp take SciPy's arguments (jax. calls are NumPy's).
+register("logsumexp", _scipy_logsumexp, ["out = jax.nn.logsumexp(M, axis=0, b=N * N) * x"],
+         library="numpy")
+
+
+# -- round(decimals=) --------------------------------------------------------------------------------
+
+def _round(ctx, x, decimals=0, out=None):
+    """Half to even, to `decimals` places (negative: tens, hundreds...), as both libraries do it:
+    round(x * 10^d) / 10^d, or round(x / 10^-d) * 10^-d. No gradient."""
+    if out is not None:
+        _fail("round: out= is not supported (bind the result to a name)")
+    x = to_tensor(ctx, x)
+    places = decimals if isinstance(decimals, int) and not isinstance(decimals, bool) else None
+    if places is None:
+        _fail(f"round: decimals must be an integer, got {decimals!r}")
+    rint = PRIMITIVES["round"]
+    if places == 0:
+        return apply(rint, x)
+    if places > 0:
+        scale = 10.0 ** places
+        return apply(rint, x * scale) / scale
+    scale = 10.0 ** -places
+    return apply(rint, x / scale) * scale
+
+
+# Replaces the elementwise family's round, which takes no decimals.
+register("round", _round, ["out = round(M * 10) * x", "out = torch.round(M, decimals=1) + M",
+                           "out = np.round(x * 100, -1) * y + x.round(decimals=2)"],
+         aliases=["around"])

@@ -208,3 +208,12 @@ def test_large_temporaries_reused_in_place_leave_values_intact(monkeypatch):
     again = c.backward()  # the recorded graph is still whole: a second backward gives the same
     np.testing.assert_array_equal(again["grad"]["x"], result["grad"]["x"])
     assert any(reused), "the in-place path was not taken"
+
+
+def test_each_function_is_registered_by_one_family():
+    from gradcli.lang.functions import FAMILIES
+    owner: dict = {}
+    for family in FAMILIES:
+        for key in list(family.TABLE.functions) + list(family.TABLE.aliases):
+            assert key not in owner, f"{key} is registered by {owner[key]} and {family.__name__}"
+            owner[key] = family.__name__

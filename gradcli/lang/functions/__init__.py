@@ -20,8 +20,7 @@ from .base import (
     to_tensor,
 )
 
-# A later family's entry replaces an earlier one's of the same name: activations' softplus (beta=,
-# threshold=) replaces the elementwise one.
+# Each name belongs to one family (tests/test_ops.py checks that no family replaces another's entry).
 FAMILIES = (elementwise, reductions, statistics, activations, nn, losses, linalg, shapes, creation,
             methods)
 

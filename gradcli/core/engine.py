@@ -14,9 +14,13 @@ import sys
 
 import numpy as np
 
+from ..errors import GradcliError
 from . import backend, tensor
 from .ops import broadcast_to, sum_to
 from .tensor import Tensor, constant, graph
+
+# Nested forward mode differentiates the graph of each order again: a bound on its growth.
+MAX_DERIVATIVE_NODES = 50_000
 
 # A chunk of seeds may hold this many elements in its largest intermediate (64 MiB in float64).
 CHUNK_ELEMENTS = 1 << 23
@@ -158,21 +162,45 @@ def backward(outputs, cotangents, *, create_graph: bool = False, keep=()) -> dic
     return grads
 
 
-def jvp(outputs, inputs, tangents) -> list:
-    """Forward mode: the tangents of the outputs for tangents of the inputs (None = zero)."""
+def jvp(outputs, inputs, tangents, *, create_graph: bool = False) -> list:
+    """Forward mode: the tangents of the outputs for tangents of the inputs (None = zero).
+
+    create_graph: record the tangents' own history, so that they can be differentiated again
+    (derivatives of higher order by nested forward mode).
+    """
     tang: dict[int, Tensor] = {t.index: v for t, v in zip(inputs, tangents) if v is not None}
-    with recording(False):  # tangents are not differentiated again
-        for t in graph(outputs):
+    nodes = graph(outputs)
+    # A tangent no later node reads is dropped at once: on a batch of seeds each one is a big
+    # array, and memory just freed is reused where a fresh array costs the kernel zeroing pages.
+    readers = _readers(nodes, outputs)
+    with recording(create_graph):
+        for t in nodes:
             if t.op is None or t.index in tang:
                 continue
             dots = [tang.get(p.index) for p in t.inputs]
-            if all(d is None for d in dots):
-                continue
-            with _label(t.op.tangent_label):
-                out = jvp_rule(t, dots)
-                if out is not None:
-                    tang[t.index] = fit(out, t.shape)
+            if any(d is not None for d in dots):
+                with _label(t.op.tangent_label):
+                    out = jvp_rule(t, dots)
+                    if out is not None:
+                        tang[t.index] = fit(out, t.shape)
+            for p in t.inputs:
+                left = readers.get(p.index, 0) - 1
+                readers[p.index] = left
+                if left == 0:
+                    tang.pop(p.index, None)
     return [tang.get(o.index) for o in outputs]
+
+
+def _readers(nodes, outputs) -> dict[int, int]:
+    """How many times each node is read as an input; outputs count once more (never dropped)."""
+    readers: dict[int, int] = {}
+    for t in nodes:
+        for p in t.inputs:
+            readers[p.index] = readers.get(p.index, 0) + 1
+    for o in outputs:
+        if o is not None:
+            readers[o.index] = readers.get(o.index, 0) + 1
+    return readers
 
 
 def _identity_seeds(like: Tensor, start: int, stop: int) -> Tensor:
@@ -252,6 +280,27 @@ def gradient_graph(output: Tensor, inputs) -> list:
     return out
 
 
+def _colour_products(outputs, inputs, colour, first: int, count: int):
+    """Forward mode with one seed per colour first..first+count (input elements of a colour
+    summed): the products J S, as a host array (count, output elements)."""
+    from . import sparsity  # noqa: PLC0415
+    xp = backend.xp
+    batch, start = [], 0
+    for t in inputs:
+        s = sparsity.seeds(colour, start, start + t.size, first, count)
+        batch.append(Tensor(backend.from_numpy(s.reshape((count,) + t.shape), t.dtype), t.nd))
+        start += t.size
+    products = jvp(outputs, inputs, batch)
+    flat = np.zeros((count, sum(t.size for t in outputs)))
+    start = 0
+    for t, d in zip(outputs, products):
+        if d is not None:
+            d = broadcast_to(d, t.shape).data
+            flat[:, start:start + t.size] = backend.to_numpy(xp.reshape(d, (-1, t.size)))
+        start += t.size
+    return flat
+
+
 def jacobian_sparse(outputs, inputs, *, mode: str = "auto", chunk: int | None = None):
     """The Jacobian's structural nonzeros, with one seed per colour instead of one per element.
 
@@ -271,30 +320,128 @@ def jacobian_sparse(outputs, inputs, *, mode: str = "auto", chunk: int | None = 
     colours = int(colour.max(initial=-1)) + 1
     values = np.zeros(rows.size)
     step = chunk_size(graph(outputs), chunk)
-    seeded, other = (inputs, outputs) if mode == "forward" else (outputs, inputs)
     # each nonzero is read from the product of its seed colour, at its other index
     entry_colour, entry_other = (colour[cols], rows) if mode == "forward" else (colour[rows], cols)
     passes = 0
     for first in range(0, colours, step):
         count = min(step, colours - first)
-        batch, start = [], 0
-        for t in seeded:
-            s = sparsity.seeds(colour, start, start + t.size, first, count)
-            batch.append(Tensor(backend.from_numpy(s.reshape((count,) + t.shape), t.dtype), t.nd))
-            start += t.size
         if mode == "forward":
-            products = jvp(outputs, inputs, batch)
+            flat = _colour_products(outputs, inputs, colour, first, count)
         else:
+            batch, start = [], 0
+            for t in outputs:
+                s = sparsity.seeds(colour, start, start + t.size, first, count)
+                batch.append(Tensor(backend.from_numpy(s.reshape((count,) + t.shape), t.dtype), t.nd))
+                start += t.size
             grads = backward(outputs, batch)
-            products = [grads.get(t.index) for t in inputs]
+            flat = np.zeros((count, sum(t.size for t in inputs)))
+            start = 0
+            for t in inputs:
+                d = grads.get(t.index)
+                if d is not None:
+                    d = broadcast_to(d, t.shape).data
+                    flat[:, start:start + t.size] = backend.to_numpy(xp.reshape(d, (-1, t.size)))
+                start += t.size
         passes += 1
-        flat = np.zeros((count, sum(t.size for t in other)))
-        start = 0
-        for t, d in zip(other, products):
-            if d is not None:
-                d = broadcast_to(d, t.shape).data
-                flat[:, start:start + t.size] = backend.to_numpy(xp.reshape(d, (-1, t.size)))
-            start += t.size
         here = (entry_colour >= first) & (entry_colour < first + count)
         values[here] = flat[entry_colour[here] - first, entry_other[here]]
     return rows, cols, values, pattern.shape, mode, passes
+
+
+# -- Hessians -----------------------------------------------------------------------------------
+
+def hessian_forward(grads, inputs, *, chunk: int | None = None):
+    """The Hessian as the Jacobian of the recorded gradient (forward over reverse), as one matrix.
+
+    Unit seeds go through forward mode together along a lead axis; the tangent of the gradient
+    for the seed of input element j is written as row j of the matrix: d grad / d x_j is column
+    j of H, and H is symmetric, so this stores H without a transposed copy.
+    Returns (matrix, passes), the matrix an array of the current namespace.
+    """
+    xp = backend.xp
+    sizes = [t.size for t in inputs]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    n = offsets[-1]
+    dtype = inputs[0].dtype if inputs else np.float64
+    matrix = xp.zeros((n, n), dtype=dtype)
+    step = chunk_size(graph(grads), chunk)
+    passes = 0
+    for j, inp in enumerate(inputs):
+        for start in range(0, inp.size, step):
+            stop = min(inp.size, start + step)
+            tangents = [None] * len(inputs)
+            tangents[j] = _identity_seeds(inp, start, stop)
+            dots = jvp(grads, inputs, tangents)
+            passes += 1
+            first = offsets[j] + start
+            for k, (g, d) in enumerate(zip(grads, dots)):
+                if d is not None:
+                    d = xp.reshape(broadcast_to(d, g.shape).data, (stop - start, g.size))
+                    matrix[first:first + stop - start, offsets[k]:offsets[k + 1]] = d
+    return matrix, passes
+
+
+def hessian_sparse(output: Tensor, grads, inputs, *, chunk: int | None = None, pattern=None,
+                   colour=None):
+    """The Hessian's structural nonzeros from one compressed product H S per colour.
+
+    pattern, colour: the Hessian's sparsity pattern and its star colouring, when the caller has
+    them already.
+    Returns (rows, cols, values, colours, passes): both triangles, sorted by row then column.
+    """
+    from . import hessian_sparsity  # noqa: PLC0415
+    if pattern is None:
+        pattern = hessian_sparsity.pattern(output, inputs)
+    if colour is None:
+        colour = hessian_sparsity.colour(pattern)
+    at_row, at_colour = hessian_sparsity.recovery(pattern, colour)
+    colours = int(colour.max(initial=-1)) + 1
+    values = np.zeros(pattern.nnz)
+    step = chunk_size(graph(grads), chunk)
+    passes = 0
+    for first in range(0, colours, step):
+        count = min(step, colours - first)
+        flat = _colour_products(grads, inputs, colour, first, count)
+        passes += 1
+        here = (at_colour >= first) & (at_colour < first + count)
+        values[here] = flat[at_colour[here] - first, at_row[here]]
+    return pattern.row_of_each(), pattern.indices, values, colours, passes
+
+
+# -- higher order in one variable ----------------------------------------------------------------
+
+def derivatives(outputs, x: Tensor, order: int) -> list[list]:
+    """d^k y / dx^k for k = 1..order of each output, by nested forward mode.
+
+    Every element of each output must depend on at most one element of x (the caller checks):
+    then the tangent for the seed "all ones" is, element by element, the derivative in that one
+    element, and the tangent, recorded, is a function of x that can be differentiated again.
+    Each node's tangent is made once and kept for the orders after (a node of order k's graph
+    reappears in every later one): each order then differentiates only what the last one added.
+    Returns, per output, a list of `order` Tensors shaped like the output (None: zero).
+    """
+    xp = backend.xp
+    tangent: dict[int, Tensor | None] = {x.index: Tensor(xp.ones(x.data.shape, dtype=x.dtype), x.nd)}
+    current = list(outputs)
+    found: list[list] = [[] for _ in outputs]
+    for k in range(order):
+        nodes = graph(current)
+        if len(nodes) > MAX_DERIVATIVE_NODES:
+            raise GradcliError(f"derivative: order {k + 1} would differentiate a graph of "
+                               f"{len(nodes):,} nodes (the limit is {MAX_DERIVATIVE_NODES:,}): "
+                               "each order roughly doubles it", kind="limit",
+                               hint=f"ask for --order {k} or less, or simplify the program")
+        with recording(k < order - 1):
+            for t in nodes:
+                if t.index in tangent:
+                    continue
+                dots = [tangent.get(p.index) for p in t.inputs]
+                out = None
+                if t.op is not None and any(d is not None for d in dots):
+                    with _label(t.op.tangent_label):
+                        out = jvp_rule(t, dots)
+                tangent[t.index] = None if out is None else fit(out, t.shape)
+        current = [None if t is None else tangent.get(t.index) for t in current]
+        for out, d, row in zip(outputs, current, found):
+            row.append(None if d is None else fit(d, out.shape))
+    return found

@@ -395,7 +395,7 @@ def hessian_sparse(output: Tensor, grads, inputs, *, chunk: int | None = None, p
     if colour is None:
         colour = hessian_sparsity.colour(pattern)
     at_row, at_colour = hessian_sparsity.recovery(pattern, colour)
-    colours = int(colour.max(initial=-1)) + 1
+    colours = int(colour.max(initial=-1)) + 1 if pattern.nnz else 0  # nothing to read: no pass
     values = np.zeros(pattern.nnz)
     step = chunk_size(graph(grads), chunk)
     passes = 0

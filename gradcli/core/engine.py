@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import GradcliError
 from . import backend, tensor
 from .ops import broadcast_to, sum_to
-from .tensor import Tensor, constant, graph
+from .tensor import Tensor, constant, graph, temporary
 
 # Nested forward mode differentiates the graph of each order again: a bound on its growth.
 MAX_DERIVATIVE_NODES = 50_000
@@ -125,9 +125,18 @@ def jvp_rule(t: Tensor, dots: list) -> Tensor | None:
         for partial, dot in zip(op.partials, dots):
             if dot is None:
                 continue
-            term = _scale(dot, partial(t, *t.inputs))
-            if term is not None:
-                total = term if total is None else total + term
+            p = partial(t, *t.inputs)
+            if total is not None and isinstance(p, (int, float)) and p in (1, -1):
+                total = total + dot if p == 1 else total - dot  # a - b: one pass, not -b then a +
+                continue
+            term = _scale(dot, p)
+            if term is None:
+                continue
+            if term is not dot:  # a product made here: the sum may be written over it
+                temporary(term)
+            total = term if total is None else total + term
+        if total is not None:
+            total.reusable = False  # the node's tangent: later nodes read it
         return total
     return op.jvp(dots, t, *t.inputs, **t.params)
 
@@ -353,31 +362,28 @@ def jacobian_sparse(outputs, inputs, *, mode: str = "auto", chunk: int | None = 
 def hessian_forward(grads, inputs, *, chunk: int | None = None):
     """The Hessian as the Jacobian of the recorded gradient (forward over reverse), as one matrix.
 
-    Unit seeds go through forward mode together along a lead axis; the tangent of the gradient
-    for the seed of input element j is written as row j of the matrix: d grad / d x_j is column
-    j of H, and H is symmetric, so this stores H without a transposed copy.
-    Returns (matrix, passes), the matrix an array of the current namespace.
+    Unit seeds for all input elements (every input at once, in chunks) go through forward mode
+    along a lead axis; the tangent of the gradient for the seed of input element j is written
+    as row j: d grad / d x_j is column j of H, and H is symmetric, so this stores H without a
+    transposed copy. Returns (matrix, passes), the matrix an array of the current namespace.
     """
     xp = backend.xp
-    sizes = [t.size for t in inputs]
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    offsets = np.concatenate([[0], np.cumsum([t.size for t in inputs])]).astype(int).tolist()
     n = offsets[-1]
-    dtype = inputs[0].dtype if inputs else np.float64
-    matrix = xp.zeros((n, n), dtype=dtype)
+    matrix = xp.zeros((n, n), dtype=inputs[0].dtype if inputs else np.float64)
     step = chunk_size(graph(grads), chunk)
     passes = 0
-    for j, inp in enumerate(inputs):
-        for start in range(0, inp.size, step):
-            stop = min(inp.size, start + step)
-            tangents = [None] * len(inputs)
-            tangents[j] = _identity_seeds(inp, start, stop)
-            dots = jvp(grads, inputs, tangents)
-            passes += 1
-            first = offsets[j] + start
-            for k, (g, d) in enumerate(zip(grads, dots)):
-                if d is not None:
-                    d = xp.reshape(broadcast_to(d, g.shape).data, (stop - start, g.size))
-                    matrix[first:first + stop - start, offsets[k]:offsets[k + 1]] = d
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        # the seeds as they fall on each input: identity rows (zero where a seed is another input's)
+        tangents = [_identity_seeds(inp, start - first, stop - first) if first < stop and start < last
+                    else None for inp, first, last in zip(inputs, offsets, offsets[1:])]
+        dots = jvp(grads, inputs, tangents)
+        passes += 1
+        for g, d, first, last in zip(grads, dots, offsets, offsets[1:]):
+            if d is not None:
+                matrix[start:stop, first:last] = xp.reshape(broadcast_to(d, g.shape).data,
+                                                            (stop - start, g.size))
     return matrix, passes
 
 

@@ -24,6 +24,11 @@ MAX_DERIVATIVE_NODES = 50_000
 
 # A chunk of seeds may hold this many elements in its largest intermediate (64 MiB in float64).
 CHUNK_ELEMENTS = 1 << 23
+# A dense Hessian pushes n seeds through a graph about twice the size of the function's, most of
+# its nodes as big as the largest: batches of tangents this size (1 MiB in float64) stay in the
+# cache, and on a 1,000-dimensional Rosenbrock or a 940-parameter MLP the passes took 1.7-2.4x
+# less CPU time than one batch of all seeds (OpenBLAS on one thread, 2026-11-30).
+CACHE_ELEMENTS = 1 << 17
 
 
 @contextlib.contextmanager
@@ -221,11 +226,11 @@ def _identity_seeds(like: Tensor, start: int, stop: int) -> Tensor:
     return Tensor(xp.reshape(eye, (stop - start,) + like.shape), like.nd)
 
 
-def chunk_size(nodes, requested: int | None = None) -> int:
+def chunk_size(nodes, requested: int | None = None, budget: int = CHUNK_ELEMENTS) -> int:
     if requested:
         return max(1, requested)
     largest = max((t.size for t in nodes), default=1)
-    return max(1, CHUNK_ELEMENTS // max(largest, 1))
+    return max(1, budget // max(largest, 1))
 
 
 def jacobian_reverse(outputs, inputs, *, chunk: int | None = None):
@@ -371,7 +376,7 @@ def hessian_forward(grads, inputs, *, chunk: int | None = None):
     offsets = np.concatenate([[0], np.cumsum([t.size for t in inputs])]).astype(int).tolist()
     n = offsets[-1]
     matrix = xp.zeros((n, n), dtype=inputs[0].dtype if inputs else np.float64)
-    step = chunk_size(graph(grads), chunk)
+    step = chunk_size(graph(grads), chunk, CACHE_ELEMENTS)
     passes = 0
     for start in range(0, n, step):
         stop = min(n, start + step)

@@ -206,6 +206,35 @@ def test_arrowhead_needs_two_colours_not_n():
     np.testing.assert_allclose(_scatter(result["sparse"]), want, rtol=1e-13)
 
 
+@pytest.mark.parametrize("work", [hessian_sparsity.GREEDY_WORK, 0])
+def test_colouring_without_a_cyclic_one_is_greedy_or_one_colour_each(monkeypatch, work):
+    monkeypatch.setattr(hessian_sparsity, "GREEDY_WORK", work)
+    rng = np.random.default_rng(11)
+    n = 120
+    dense = rng.random((n, n)) < 0.03
+    dense = dense | dense.T | np.eye(n, dtype=bool)
+    p = _symmetric(dense)
+    colour = hessian_sparsity.colour(p)
+    assert _is_star(dense, colour) and hessian_sparsity.symmetric_valid(p, colour)
+    if work == 0:
+        np.testing.assert_array_equal(colour, np.arange(n))
+    else:
+        assert colour.max() + 1 < n // 3
+
+
+def test_a_hub_gets_a_colour_of_its_own_beside_a_band():
+    x = np.random.default_rng(4).uniform(0.5, 1.5, 5000)
+    c = Computation("f = (x[0] * x[1:] ** 2).sum() + (x[1:] * x[:-1]).sum() + (x ** 3).sum()", {"x": x})
+    result = c.hessian(sparse=True)
+    assert result["colours"] == 4  # the centre, and three for the band
+    want = np.diag(6 * x) + np.diag(np.ones(x.size - 1), 1) + np.diag(np.ones(x.size - 1), -1)
+    want[1:, 1:] += np.diag(2 * x[0] * np.ones(x.size - 1))
+    want[0, 1:] += 2 * x[1:]
+    want[1:, 0] += 2 * x[1:]
+    got = _scatter(result["sparse"])
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-12)
+
+
 def test_a_pattern_too_dense_for_the_budget():
     x = np.arange(1.0, 301.0)
     c = Computation("f = (x * x.sum()).sum()", {"x": x})

@@ -21,9 +21,11 @@
 2. colouring: a star colouring of the pattern's adjacency graph (a proper colouring in which
    every path on four vertices has at least three colours). Then every nonzero H[i, j] is
    alone in its colour either in row i (read H S at row i, colour of j) or in row j (read at
-   row j, colour of i): symmetric direct recovery, no arithmetic, hence exact. A cyclic
-   colouring (colour = index mod k, optimal for banded patterns) is tried first, vectorized;
-   the greedy star colouring of Gebremedhin, Manne and Pothen second.
+   row j, colour of i): symmetric direct recovery, no arithmetic, hence exact. Vectorized
+   tries come first: cyclic colourings (colour = index mod k, optimal for banded patterns),
+   with hubs (an arrowhead's centre) given colours of their own; then the greedy star
+   colouring of Gebremedhin, Manne and Pothen, when its cost (the sum of squared degrees) is
+   affordable; else one colour per element (always valid, as costly as the dense Hessian).
 3. the engine pushes one seed per colour through forward over reverse (H S) and reads each
    nonzero back.
 Everything here is NumPy on integer arrays.
@@ -219,20 +221,44 @@ def symmetric_valid(p: Pattern, colour: np.ndarray, mirror: np.ndarray | None = 
 
 
 def colour(p: Pattern) -> np.ndarray:
-    """A colour per input element such that every nonzero can be recovered from H S."""
+    """A colour per input element such that every nonzero can be recovered from H S.
+
+    Cheap vectorized tries first: cyclic colourings (colour = index mod k: optimal for banded
+    patterns), then the same with the few elements of high degree (hubs, like the centre of an
+    arrowhead) given colours of their own. Then the greedy star colouring, when its work (which
+    grows with the square of the degrees) is affordable; else one colour per element, which is
+    always valid (and as costly as the dense Hessian).
+    """
     n = p.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     if p.nnz == 0:
         return np.zeros(n, dtype=np.int64)
-    widest = int(np.diff(p.indptr).max())
+    degree = np.diff(p.indptr)
     index = np.arange(n, dtype=np.int64)
     mirror = _mirror(p)
-    for k in range(1, min(2 * widest + 2, 64, n) + 1):  # cheap tries; banded patterns stop here
+    hubs = degree > max(HUB_DEGREE, 4 * float(np.median(degree)))
+    if hubs.any() and not hubs.all():  # a hub's row holds every colour of a cyclic colouring
+        rest = np.cumsum(~hubs) - 1  # the others, numbered without the hubs
+        for k in range(1, min(2 * int(degree[~hubs].max()) + 2, MAX_CYCLIC, n) + 1):
+            mixed = np.where(hubs, k + np.cumsum(hubs) - 1, rest % k)
+            if symmetric_valid(p, mixed, mirror):
+                return mixed
+    for k in range(1, min(2 * int(degree.max()) + 2, MAX_CYCLIC, n) + 1):
         cyclic = index % k
         if symmetric_valid(p, cyclic, mirror):
             return cyclic
-    return greedy_star(p)
+    if int(np.sum(degree.astype(np.int64) ** 2)) <= GREEDY_WORK:
+        return greedy_star(p)
+    return index
+
+
+# The cyclic colourings tried (each try is a sort of the pattern's entries).
+MAX_CYCLIC = 32
+# An element with more neighbours than this (and than 4x the median) is a hub.
+HUB_DEGREE = 32
+# The greedy colouring's inner loops, in Python: about the sum of the squared degrees.
+GREEDY_WORK = 20_000_000
 
 
 def greedy_star(p: Pattern) -> np.ndarray:

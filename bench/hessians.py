@@ -97,7 +97,8 @@ def _torch_runner(problem: str):
 
 
 def worker(name: str, problem: str) -> None:
-    """Read a line, run once, answer with the seconds; 'result' saves the matrix for checking."""
+    """Read a line, run once, answer with the wall and CPU seconds (all threads of the process);
+    'result PATH' saves the matrix for checking."""
     run = {"gradcli": lambda: _gradcli_runner(problem, None),
            "gradcli-plain": lambda: _gradcli_runner(problem, False),
            "torch": lambda: _torch_runner(problem)}[name]()
@@ -107,9 +108,9 @@ def worker(name: str, problem: str) -> None:
             np.save(line.split()[1], run())
             print("saved", flush=True)
             continue
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         run()
-        print(time.perf_counter() - start, flush=True)
+        print(time.perf_counter() - start, time.process_time() - cpu, flush=True)
 
 
 class Worker:
@@ -150,9 +151,12 @@ def bench_dense(repeats: int, have_torch: bool) -> None:
                 diff = float(np.abs(m - reference).max())
                 assert diff <= 1e-10 * scale, f"{name} differs from the reference by {diff}"
             times = {w.name: [] for w in workers}
+            cpu = {w.name: [] for w in workers}
             for i in range(repeats):
                 for w in (workers if i % 2 == 0 else workers[::-1]):
-                    times[w.name].append(float(w.call()))
+                    wall, used = map(float, w.call().split())
+                    times[w.name].append(wall)
+                    cpu[w.name].append(used)
                     time.sleep(PAUSE)
         finally:
             for w in workers:
@@ -161,11 +165,14 @@ def bench_dense(repeats: int, have_torch: bool) -> None:
               f"max |gradcli - reference| = {np.abs(matrices['gradcli'] - reference).max():.1e}")
         for name, t in times.items():
             print(f"    {name:<14} median {median(t) * 1e3:8.2f} ms  (min {min(t) * 1e3:.2f}, "
-                  f"max {max(t) * 1e3:.2f}, {len(t)} calls)")
+                  f"max {max(t) * 1e3:.2f}, {len(t)} calls); CPU {median(cpu[name]) * 1e3:.2f} ms")
         if "torch" in times:
             ours, plain, theirs = (median(times[n]) for n in ("gradcli", "gradcli-plain", "torch"))
             print(f"    -> gradcli / torch vectorize=True = {verdict(ours / theirs, 1.0)}")
             print(f"       plain forward over reverse / torch = {plain / theirs:.3f}")
+            ours, plain, theirs = (median(cpu[n]) for n in ("gradcli", "gradcli-plain", "torch"))
+            print(f"       CPU time (load-proof, but torch's second thread counts): gradcli / torch = "
+                  f"{ours / theirs:.3f}, plain / torch = {plain / theirs:.3f}")
 
 
 def bench_sparse(repeats: int) -> None:

@@ -420,11 +420,11 @@ class Computation:
 
     def _dense_hessian(self, out: Tensor, leaves, chunk, colouring, seed=None) -> tuple[np.ndarray, int]:
         """The n x n Hessian on the host, and the passes it took."""
-        from .core import hessian_sparsity  # noqa: PLC0415
         grads = self._gradient_tensors(out, seed)
         n = sum(leaf.size for leaf in leaves)
         pattern = None
         if colouring or (colouring is None and n >= COLOURING_FROM and out.requires_grad):
+            from .core import hessian_sparsity  # noqa: PLC0415
             try:  # a pattern denser than this cannot save enough passes to pay for itself
                 pattern = hessian_sparsity.pattern(out, leaves, budget=MAX_ELEMENTS if colouring
                                                    else n * n // 8, strict=bool(colouring))

@@ -56,7 +56,7 @@ def hessian(program: Programs = None, file: ProgramFile = None, at: At = None, i
 def derivative(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
                output: Outputs = None, wrt: Wrt = None,
                order: Annotated[int, typer.Option(
-                   "--order", "-n", min=1, help=f"the highest order (1 to {MAX_ORDER}); every order up "
+                   "--order", min=1, help=f"the highest order (1 to {MAX_ORDER}); every order up "
                                                 "to it is reported")] = 1,
                json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
                precision: Precision = 6, save: Save = None):

@@ -331,3 +331,37 @@ def test_cli_vector_hessian_json_save_and_table(tmp_path):
 def test_cli_sparse_hessian_of_a_tensor_output_is_refused():
     proc = cli("hessian", "y = x ** 3", "--at", "x=[1,2]", "--sparse")
     assert proc.returncode == 2 and "needs a scalar output" in proc.stderr
+
+
+# -- on another array namespace: no hidden trip to NumPy -----------------------------------------------
+
+@pytest.fixture
+def strict_device(monkeypatch):
+    """array-api-strict on a stand-in device, as tests/test_backend.py sets it up."""
+    import test_backend  # noqa: PLC0415
+    try:
+        name = test_backend._select("strict")
+        test_backend._refuse_scalars(monkeypatch, __import__("sys").modules["array_api_strict._array_object"])
+        yield name
+    finally:
+        backend.use("cpu")
+
+
+def test_second_and_higher_order_on_a_strict_namespace(strict_device):
+    x = np.random.default_rng(6).uniform(-2, 2, 300)
+    on_device = Computation(ROSENBROCK, {"x": x}, device=strict_device)
+    sparse = on_device.hessian(sparse=True)["sparse"]
+    coloured = on_device.hessian()["matrix"]  # 300 elements: the colouring pays
+    vector = Computation("y = x ** 3 * x[0]", {"x": x[:4]}, device=strict_device).hessian()["matrix"]
+    higher = Computation("y = sin(x) * x", {"x": x[:5]}, device=strict_device).derivative(4)
+    backend.use("cpu")
+    diag, off = rosenbrock_hessian(x)
+    want = np.diag(diag) + np.diag(off, 1) + np.diag(off, -1)
+    np.testing.assert_allclose(_scatter(sparse), want, rtol=1e-13, atol=1e-10)
+    assert type(coloured) is np.ndarray
+    np.testing.assert_allclose(coloured, want, rtol=1e-13, atol=1e-10)
+    np.testing.assert_allclose(vector, Computation("y = x ** 3 * x[0]", {"x": x[:4]}).hessian()["matrix"],
+                               rtol=1e-14)
+    s, c, v = np.sin(x[:5]), np.cos(x[:5]), x[:5]
+    want4 = np.stack([c * v + s, 2 * c - s * v, -3 * s - c * v, -4 * c + s * v])
+    np.testing.assert_allclose(higher["derivatives"]["y"], want4, rtol=1e-13, atol=1e-14)

@@ -114,11 +114,15 @@ def worker(name: str, problem: str) -> None:
 
 
 class Worker:
-    def __init__(self, name: str, problem: str):
+    def __init__(self, name: str, problem: str, threads: int | None):
         self.name = name
+        env = bytecode_env()
+        if threads:  # every library's pool: OpenBLAS (NumPy), OpenMP and intra-op (PyTorch)
+            env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+                       MKL_NUM_THREADS=str(threads))
         self.proc = subprocess.Popen([sys.executable, __file__, "--worker", name, problem],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                     env=bytecode_env())
+                                     env=env)
 
     def call(self, line: str = "go") -> str:
         self.proc.stdin.write(line + "\n")
@@ -133,12 +137,13 @@ class Worker:
         self.proc.wait()
 
 
-def bench_dense(repeats: int, have_torch: bool) -> None:
-    print("\n[dense] Hessians in-process, forward pass included; medians of alternating calls")
+def bench_dense(repeats: int, have_torch: bool, threads: int | None) -> None:
+    print("\n[dense] Hessians in-process, forward pass included; medians of alternating calls"
+          + (f"; {threads} thread(s) per library" if threads else "; the libraries' default threads"))
     names = ["gradcli", "gradcli-plain"] + (["torch"] if have_torch else [])
     for problem, label in (("rosenbrock", "Rosenbrock, 1,000 dimensions"),
                            ("mlp", "MLP loss, 200 parameters (W1 8x10, b1, W2 10x10, b2)")):
-        workers = [Worker(n, problem) for n in names]
+        workers = [Worker(n, problem, threads) for n in names]
         try:
             matrices = {}
             for w in workers:
@@ -218,6 +223,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="timed calls per contender")
     parser.add_argument("--only", choices=["sparse", "dense"], help="one section")
+    parser.add_argument("--threads", type=int, help="dense: limit every library to N threads (a loaded "
+                        "machine makes thread pools wait for cores; 1 compares the work itself)")
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -238,7 +245,7 @@ def main() -> None:
     if args.only in (None, "sparse"):
         bench_sparse(max(3, args.repeats // 3))
     if args.only in (None, "dense"):
-        bench_dense(args.repeats, have_torch)
+        bench_dense(args.repeats, have_torch, args.threads)
     print(f"\nload average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"command: {' '.join([Path(sys.executable).name, 'bench/hessians.py', *sys.argv[1:]])}")
 

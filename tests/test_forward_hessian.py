@@ -194,12 +194,14 @@ def test_hessian_of_a_linear_function_is_zero():
     assert doc["matrix"] == [[0, 0], [0, 0]]
 
 
+@pytest.mark.parametrize("option", [["--sparse"], ["--tangent", "1,1"]])
 @pytest.mark.parametrize("program,words", [
     ("y = x * x", "needs a scalar output"),
     ("a = x.sum(); b = x.prod()", "needs one scalar output"),
 ])
-def test_hessian_needs_one_scalar_output(program, words):
-    proc = cli("hessian", program, "--at", "x=[1,2]", "--json")
+def test_sparse_hessian_and_hvp_need_one_scalar_output(program, words, option):
+    # the dense Hessian of a tensor output is one Hessian per element (test_hessians.py)
+    proc = cli("hessian", program, "--at", "x=[1,2]", "--json", *option)
     assert proc.returncode == 2
     assert words in proc.stderr and "Traceback" not in proc.stderr
 

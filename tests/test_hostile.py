@@ -381,7 +381,7 @@ GRADIENTS = [
     case("tangent-size", "y = x * 2", r"--tangent has 3 values, but the differentiated inputs have 2", cmd="jvp",
          extra=("--tangent", "1,2,3")),
     case("tangent-missing", "y = x * 2", r"tangent", cmd="jvp"),
-    case("hessian-non-scalar", "y = x * 2", r"scalar", cmd="hessian"),
+    case("hessian-non-scalar", "y = x * 2", r"scalar", cmd="hessian", extra=("--sparse",)),
     case("mode-bogus", "y = x * 2", r"--mode|sideways", cmd="jacobian", extra=("--mode", "sideways")),
     case("retain-unknown", "y = (x * 2).sum()", r"retain|nope", cmd="backward",
          extra=("--retain-grad", "nope")),

@@ -21,6 +21,7 @@ app = typer.Typer(no_args_is_help=True, **_SETTINGS,
 COMMANDS = [
     ("eval", compute.eval_), ("backward", compute.backward), ("grad", compute.grad),
     ("jacobian", compute.jacobian), ("jvp", derivatives.jvp), ("hessian", derivatives.hessian),
+    ("derivative", derivatives.derivative),
     ("check", mathviews.check), ("symbolic", mathviews.symbolic), ("explain", mathviews.explain),
     ("graph", mathviews.graph), ("plot", plot.plot),
 ]

@@ -53,17 +53,11 @@ def float_texts(values: np.ndarray) -> list[str]:
 
 
 def save_npz(path: str, result: dict) -> None:
-    """outputs/NAME, grad/NAME, jacobian/OUT/IN, matrix, jvp/NAME, hessian/A/B, sparse/..."""
+    """outputs/NAME, grad/NAME, jacobian/OUT/IN, matrix, jvp/NAME, hessian/A/B (hessian/OUT/A/B
+    for tensor outputs), derivatives/NAME, sparse/..."""
     arrays: dict[str, np.ndarray] = {}
-    for key in ("outputs", "grad", "jvp", "hvp"):
-        for name, value in (result.get(key) or {}).items():
-            if value is not None:
-                arrays[f"{key}/{name}"] = np.asarray(value)
-    for key in ("jacobian", "hessian"):
-        for a, row in (result.get(key) or {}).items():
-            for b, value in row.items():
-                if value is not None:
-                    arrays[f"{key}/{a}/{b}"] = np.asarray(value)
+    for key in ("outputs", "grad", "jvp", "hvp", "jacobian", "hessian", "derivatives"):
+        _flatten(arrays, key, result.get(key) or {})
     if result.get("matrix") is not None:
         arrays["matrix"] = np.asarray(result["matrix"])
     for name, value in (result.get("sparse") or {}).items():
@@ -72,16 +66,30 @@ def save_npz(path: str, result: dict) -> None:
         np.savez(f, **arrays)
 
 
+def _flatten(arrays: dict, prefix: str, value) -> None:
+    """Nested dicts of arrays as prefix/key/key... entries (None: not differentiated, left out)."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            _flatten(arrays, f"{prefix}/{name}", inner)
+    elif value is not None:
+        arrays[prefix] = np.asarray(value)
+
+
 def labels(tensors: dict) -> list[str]:
     """The flat rows or columns of a Jacobian: 'b0' for a scalar, 'out[0,1]' for each element of
     a tensor, row-major. Values are anything with a `.shape` (Tensors, arrays)."""
+    import itertools  # noqa: PLC0415
+
     out = []
     for name, t in tensors.items():
         shape = tuple(t.shape)
         if not shape:
             out.append(name)
+        elif len(shape) == 1:  # the common case, and a sparse Hessian's may have 100,000s
+            out.extend([f"{name}[{i}]" for i in range(shape[0])])
         else:
-            out.extend(f"{name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*shape))
+            out.extend([f"{name}[{','.join(map(str, idx))}]"
+                        for idx in itertools.product(*(range(d) for d in shape))])
     return out
 
 
@@ -135,13 +143,18 @@ def tables(result: dict, precision: int, console) -> None:
         section("Jacobian-vector product", result["jvp"], "output", "J v")
     if "hvp" in result:
         section("Hessian-vector product", result["hvp"], "input", "H v")
+    if "derivatives" in result:
+        derivative_table(result, precision, console)
     if result.get("sparse") is not None:
         sparse_table(result, precision, console)
     if result.get("matrix") is not None and result.get("rows") is not None:
         title = "Hessian" if "hessian" in result else "Jacobian"
         extra = f"  (mode {result['mode']}, {result['passes']} passes)" if "mode" in result else ""
-        matrix_table(title + extra, np.asarray(result["matrix"]), result["rows"], result["cols"],
-                     precision, console)
+        matrix = np.asarray(result["matrix"])
+        if matrix.ndim == 3:  # one Hessian per output element
+            layers(matrix, result, precision, console)
+        else:
+            matrix_table(title + extra, matrix, result["rows"], result["cols"], precision, console)
     for line in result.get("_notes", []):
         console.print(line)
 
@@ -165,19 +178,45 @@ def matrix_table(title, matrix, rows, cols, precision, console, max_cols: int = 
                       "FILE.npz has all of it[/dim]")
 
 
+def layers(matrix, result, precision, console, max_layers: int = 8) -> None:
+    """The Hessians of a tensor output's elements, one table each (the first few)."""
+    for label, layer in list(zip(result["elements"], matrix))[:max_layers]:
+        matrix_table(f"Hessian of {label}", layer, result["rows"], result["cols"], precision, console)
+    if matrix.shape[0] > max_layers:
+        console.print(f"[dim]{matrix.shape[0]} output elements: showing {max_layers}; --json or "
+                      "--save FILE.npz has all of them[/dim]")
+
+
+def derivative_table(result, precision, console) -> None:
+    """One row per order, one column per output."""
+    from rich.table import Table  # noqa: PLC0415
+    found = result["derivatives"]
+    console.print(f"[bold]derivatives in {result['wrt']}, orders 1 to {result['order']}[/bold]")
+    table = Table(header_style="bold")
+    table.add_column("order", justify="right", style="cyan", no_wrap=True)
+    for name in found:
+        table.add_column(f"d^k {name} / d{result['wrt']}^k", overflow="fold")
+    for k in range(result["order"]):
+        table.add_row(str(k + 1), *(format_value(values[k], precision) for values in found.values()))
+    console.print(table)
+
+
 def sparse_table(result, precision, console, max_rows: int = 40) -> None:
-    """The nonzeros of a sparse Jacobian, one per line, labelled."""
+    """The nonzeros of a sparse Jacobian or Hessian, one per line, labelled."""
     from rich.table import Table  # noqa: PLC0415
     sparse, rows, cols = result["sparse"], result["rows"], result["cols"]
     m, n = sparse["shape"]
     count = len(sparse["value"])
-    console.print(f"[bold]Jacobian, sparse: {count} nonzeros of {m} x {n}  "
-                  f"(mode {result['mode']}, {result['passes']} passes)[/bold]")
+    how = (f"mode {result['mode']}" if "mode" in result else f"{result['colours']} colours") + \
+        f", {result['passes']} passes"
+    title = "Jacobian" if "mode" in result else "Hessian"
+    console.print(f"[bold]{title}, sparse: {count} nonzeros of {m} x {n}  ({how})[/bold]")
     table = Table(header_style="bold")
     table.add_column("row", style="cyan", no_wrap=True)
     table.add_column("col", style="cyan", no_wrap=True)
     table.add_column("value", justify="right")
-    for i, j, v in list(zip(sparse["row"], sparse["col"], sparse["value"]))[:max_rows]:
+    shown = slice(0, max_rows)  # only what is shown is made into Python objects: there may be millions
+    for i, j, v in zip(sparse["row"][shown], sparse["col"][shown], sparse["value"][shown]):
         table.add_row(rows[int(i)], cols[int(j)], _fmt_number(float(v), precision))
     console.print(table)
     if count > max_rows:

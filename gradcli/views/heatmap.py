@@ -331,7 +331,8 @@ def draw_result(result: dict, svg: str | None = None, png: str | None = None) ->
     sparse = result.get("sparse")
     matrix = result.get("matrix")
     if matrix is not None and np.ndim(matrix) != 2:
-        raise GradcliError("--svg/--png draw one matrix: not with --points", kind="usage")
+        raise GradcliError("--svg/--png draw one matrix; this result has one per output element",
+                           kind="usage", hint="pick a scalar output with --output NAME")
     for path, fmt in ((svg, "svg"), (png, "png")):
         if not path:
             continue

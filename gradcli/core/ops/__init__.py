@@ -42,6 +42,7 @@ from .elementwise import (
                           unary,
                           where,
 )
+from .index import gather, put, take, take_add
 from .linalg import matmul, mT
 from .reduce import reduce, reduction
 from .shape import (
@@ -59,7 +60,7 @@ from .shape import (
 from ..tensor import PRIMITIVES  # the table itself: name -> Op
 from .table import defop
 
-__all__ = ["PRIMITIVES", "binary", "broadcast_to", "cat", "cos", "cosh", "defop", "eq", "exp", "ge", "gt", "index",
-           "index_put", "le", "log", "lt", "mT", "matmul", "ne", "neg", "permute", "reduce",
-           "reduction", "reshape", "scatter", "selecting", "sigmoid", "sign", "sin", "sinh", "sqrt",
-           "stack", "sum_to", "unary", "where", "zeros_like"]
+__all__ = ["PRIMITIVES", "binary", "broadcast_to", "cat", "cos", "cosh", "defop", "eq", "exp", "gather",
+           "ge", "gt", "index", "index_put", "le", "log", "lt", "mT", "matmul", "ne", "neg", "permute",
+           "put", "reduce", "reduction", "reshape", "scatter", "selecting", "sigmoid", "sign", "sin",
+           "sinh", "sqrt", "stack", "sum_to", "take", "take_add", "unary", "where", "zeros_like"]

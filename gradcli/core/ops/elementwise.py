@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 
-from ..tensor import constant, mask, temporary
+from .. import backend
+from ..tensor import BOOL, FLOATING, Tensor, astype, category, constant, mask, temporary
 from .table import _call, defop
 
 # ------------------------------------------------------------------------------------------
@@ -86,6 +87,7 @@ unary("sign", lambda xp, x: xp.sign(x))
 unary("floor", lambda xp, x: xp.floor(x))
 unary("ceil", lambda xp, x: xp.ceil(x))
 unary("round", lambda xp, x: xp.round(x))
+unary("trunc", lambda xp, x: xp.trunc(x))
 
 
 def _erf(x):
@@ -161,10 +163,26 @@ for _name, _fn in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
     binary(_name, lambda xp, x, y, _fn=_fn: xp.astype(getattr(xp, _fn)(x, y), x.dtype),
            differentiable=False, doc="a 0/1 mask: no gradient")
 
-selecting("where", lambda xp, c, x, y: xp.where(c != 0, x, y),
-          None,  # the condition is a mask: no gradient
-          lambda ans, c, x, y: ne(c, constant(0.0, c)),
-          lambda ans, c, x, y: eq(c, constant(0.0, c)))
+def _where(xp, c, x, y):
+    return xp.where(c if c.dtype == xp.bool else c != 0, x, y)
+
+
+def _is_set(c):
+    """Where a condition holds: a program's conditions are boolean, the rules' 0/1 masks."""
+    return c if category(c.dtype) == BOOL else ne(c, constant(0.0, c))
+
+
+def _is_unset(c):
+    if category(c.dtype) == BOOL:
+        return Tensor(backend.xp.logical_not(c.data), c.nd)
+    return eq(c, constant(0.0, c))
+
+
+_where_op = selecting("where", _where,
+                      None,  # the condition is a mask: no gradient
+                      lambda ans, c, x, y: _is_set(c),
+                      lambda ans, c, x, y: _is_unset(c))
+_where_op.promote = 1  # x and y promote together; the condition keeps its dtype
 
 
 def _inside(x, lo, hi):
@@ -191,3 +209,74 @@ ne = _call("ne")
 # ------------------------------------------------------------------------------------------
 
 defop("detach", lambda xp, x: x, differentiable=False)
+
+
+# ------------------------------------------------------------------------------------------
+# Dtypes: casts, and the boolean results a program sees (comparisons, logic, tests).
+# The rules above keep their masks in the gradient's dtype (a float32 gradient stays float32);
+# these give the program booleans, which never carry a gradient.
+# ------------------------------------------------------------------------------------------
+
+defop("astype", lambda xp, x, *, dtype: xp.astype(x, dtype),
+      vjp=lambda g, ans, x, *, dtype: (astype(g, x.dtype),),
+      jvp=lambda dots, ans, x, *, dtype: astype(dots[0], dtype),
+      elementwise=True, backward_name="ToCopyBackward0")
+defop("cast", lambda xp, x, *, dtype: xp.astype(_truthy(xp, x) if dtype == xp.bool else x, dtype),
+      elementwise=True, differentiable=False, doc="to or from an integer or boolean dtype: a constant")
+
+_COMPARE = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+            "eq": "equal", "ne": "not_equal"}
+defop("compare", lambda xp, x, y, *, which: getattr(xp, _COMPARE[which])(x, y),
+      elementwise=True, differentiable=False, doc="a boolean comparison: no gradient")
+
+
+def _truthy(xp, x):
+    """x as booleans: nonzero is true (NaN too), as bool(x) in PyTorch and NumPy."""
+    return x if x.dtype == xp.bool else x != 0
+
+
+defop("logical", lambda xp, x, y, *, which: getattr(xp, "logical_" + which)(_truthy(xp, x), _truthy(xp, y)),
+      elementwise=True, differentiable=False, promote=2, doc="logical and, or, xor: booleans")
+defop("logical_not", lambda xp, x: xp.logical_not(_truthy(xp, x)), elementwise=True,
+      differentiable=False)
+defop("test", lambda xp, x, *, which: _test(xp, x, which), elementwise=True, differentiable=False,
+      doc="isnan, isinf, isfinite, signbit: booleans")
+
+
+def _test(xp, x, which):
+    if which == "isneginf" or which == "isposinf":
+        return xp.logical_and(xp.isinf(x), x < 0 if which == "isneginf" else x > 0)
+    return getattr(xp, which)(x)
+
+
+# ------------------------------------------------------------------------------------------
+# Division with rounding: %, //, fmod.
+# ------------------------------------------------------------------------------------------
+
+def _fmod(xp, x, y):
+    """C's fmod: the remainder with the dividend's sign (NumPy and CuPy have it; the Array API
+    has only the divisor-signed remainder, which is moved across by one y where the signs differ)."""
+    if hasattr(xp, "fmod"):
+        return xp.fmod(x, y)
+    r = xp.remainder(x, y)
+    return xp.where((r != 0) & ((r < 0) != (x < 0)), r - y, r)
+
+
+def _floor_quotient(ans, x, y):
+    return -floor(x / y)
+
+
+def _trunc_quotient(ans, x, y):
+    return -trunc(x / y)
+
+
+floor = _call("floor")
+trunc = _call("trunc")
+# PyTorch's rules: d/dx = 1, d/dy = -floor(x / y) for remainder (Python's %, the divisor's sign),
+# -trunc(x / y) for fmod (the dividend's sign).
+binary("remainder", lambda xp, x, y: xp.remainder(x, y), lambda ans, x, y: 1, _floor_quotient,
+       backward_name="RemainderBackward0")
+binary("fmod", _fmod, lambda ans, x, y: 1, _trunc_quotient, backward_name="FmodBackward0")
+# Floor division is a step function: no gradient, as floor (PyTorch's floor_divide refuses to
+# differentiate; its div(rounding_mode='floor') gives zero, as here).
+binary("floor_divide", lambda xp, x, y: xp.floor_divide(x, y), differentiable=False)

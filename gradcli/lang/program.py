@@ -236,7 +236,7 @@ def _compare(ctx, ops_, operands):
     """Booleans, as in PyTorch: `a < b < c` is (a < b) and (b < c)."""
     result = None
     for op, a, b in zip(ops_, operands, operands[1:]):
-        m = apply(PRIMITIVES["compare"], operand(ctx, a, b), operand(ctx, b, a), which=op)
+        m = apply(PRIMITIVES[op], operand(ctx, a, b), operand(ctx, b, a), boolean=True)
         result = m if result is None else apply(PRIMITIVES["logical"], result, m, which="and")
     return result
 

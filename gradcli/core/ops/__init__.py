@@ -45,6 +45,7 @@ from .elementwise import (
 from .index import gather, put, take, take_add
 from .linalg import matmul, mT
 from .reduce import reduce, reduction
+from .scan import cumprod, cumsum, flip
 from .shape import (
                           broadcast_to,
                           cat,
@@ -60,7 +61,8 @@ from .shape import (
 from ..tensor import PRIMITIVES  # the table itself: name -> Op
 from .table import defop
 
-__all__ = ["PRIMITIVES", "binary", "broadcast_to", "cat", "cos", "cosh", "defop", "eq", "exp", "gather",
+__all__ = ["PRIMITIVES", "binary", "broadcast_to", "cat", "cos", "cosh", "cumprod", "cumsum", "defop", "eq",
+           "exp", "flip", "gather",
            "ge", "gt", "index", "index_put", "le", "log", "lt", "mT", "matmul", "ne", "neg", "permute",
            "put", "reduce", "reduction", "reshape", "scatter", "selecting", "sigmoid", "sign", "sin",
            "sinh", "sqrt", "stack", "sum_to", "take", "take_add", "unary", "where", "zeros_like"]

@@ -158,10 +158,17 @@ def _over_r2(num, y, x):
 
 binary("atan2", lambda xp, y, x: xp.atan2(y, x), lambda ans, y, x: _over_r2(x, y, x),
        lambda ans, y, x: _over_r2(-y, y, x))
+def _comparison(xp, name, x, y, boolean):
+    found = getattr(xp, name)(x, y)
+    return found if boolean else xp.astype(found, x.dtype)
+
+
+# A comparison in a rule is a 0/1 mask of the operands' dtype (a float32 gradient stays float32);
+# in a program (boolean=True) it is a boolean tensor, as in PyTorch. Neither has a gradient.
 for _name, _fn in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
                    ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal")]:
-    binary(_name, lambda xp, x, y, _fn=_fn: xp.astype(getattr(xp, _fn)(x, y), x.dtype),
-           differentiable=False, doc="a 0/1 mask: no gradient")
+    binary(_name, lambda xp, x, y, *, boolean=False, _fn=_fn: _comparison(xp, _fn, x, y, boolean),
+           differentiable=False, doc="a 0/1 mask, or booleans: no gradient")
 
 def _where(xp, c, x, y):
     return xp.where(c if c.dtype == xp.bool else c != 0, x, y)
@@ -212,9 +219,9 @@ defop("detach", lambda xp, x: x, differentiable=False)
 
 
 # ------------------------------------------------------------------------------------------
-# Dtypes: casts, and the boolean results a program sees (comparisons, logic, tests).
-# The rules above keep their masks in the gradient's dtype (a float32 gradient stays float32);
-# these give the program booleans, which never carry a gradient.
+# Dtypes: casts, and the boolean results a program sees (logic, tests; comparisons above).
+# The rules keep their masks in the gradient's dtype (a float32 gradient stays float32); these
+# give the program booleans, which never carry a gradient.
 # ------------------------------------------------------------------------------------------
 
 defop("astype", lambda xp, x, *, dtype: xp.astype(x, dtype),
@@ -223,12 +230,6 @@ defop("astype", lambda xp, x, *, dtype: xp.astype(x, dtype),
       elementwise=True, backward_name="ToCopyBackward0")
 defop("cast", lambda xp, x, *, dtype: xp.astype(_truthy(xp, x) if dtype == xp.bool else x, dtype),
       elementwise=True, differentiable=False, doc="to or from an integer or boolean dtype: a constant")
-
-_COMPARE = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
-            "eq": "equal", "ne": "not_equal"}
-defop("compare", lambda xp, x, y, *, which: getattr(xp, _COMPARE[which])(x, y),
-      elementwise=True, differentiable=False, doc="a boolean comparison: no gradient")
-
 
 def _truthy(xp, x):
     """x as booleans: nonzero is true (NaN too), as bool(x) in PyTorch and NumPy."""

@@ -8,7 +8,8 @@ PyTorch's.
 """
 from __future__ import annotations
 
-from . import creation, elementwise, indexing, linalg, logic, methods, nn, reductions, shapes
+from . import (creation, division, elementwise, indexing, joining, linalg, logic, methods, nn,
+               reductions, sequences, shapes)
 from .base import (
     LIBRARIES,
     Context,
@@ -19,7 +20,8 @@ from .base import (
     to_tensor,
 )
 
-FAMILIES = (elementwise, reductions, nn, linalg, shapes, creation, methods, logic, indexing)
+FAMILIES = (elementwise, reductions, nn, linalg, shapes, creation, methods, logic, indexing, joining,
+            sequences, division)
 
 FUNCTIONS: dict[str, Function] = {}
 ALIASES: dict[str, str] = {}

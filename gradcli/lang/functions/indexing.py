@@ -310,7 +310,7 @@ def _count_nonzero(ctx, x, *args, **kwargs):
     dim = kwargs.pop("dim", kwargs.pop("axis", args[0] if args else None))
     _no_more("count_nonzero", args[1:], kwargs)
     axes = () if x.nd == 0 else _axes(x, dim)
-    nonzero = apply(PRIMITIVES["compare"], x, Tensor(backend.xp.zeros((), dtype=x.dtype)), which="ne")
+    nonzero = apply(PRIMITIVES["ne"], x, Tensor(backend.xp.zeros((), dtype=x.dtype)), boolean=True)
     return ops.reduce("sum", astype(nonzero, backend.xp.int64), axes, False)
 
 

@@ -16,7 +16,7 @@ register = TABLE.register
 
 
 def compare(ctx, which: str, a, b) -> Tensor:
-    return apply(PRIMITIVES["compare"], operand(ctx, a, b), operand(ctx, b, a), which=which)
+    return apply(PRIMITIVES[which], operand(ctx, a, b), operand(ctx, b, a), boolean=True)
 
 
 def _comparison(which):

@@ -16,6 +16,7 @@ from ..core.tensor import PRIMITIVES, Tensor, apply, astype, is_floating, promot
 from ..errors import GradcliError
 from . import functions
 from .functions import Context, DType, ValuesIndices, to_tensor
+from .functions.creation import all_bools, bools
 from .functions.dtypes import operand
 from .functions.indexing import index_array
 from .language import CONSTANTS, Statement, parse
@@ -402,6 +403,8 @@ def _bindable(ctx, value, stmt, source):
         return value  # the pieces of a split, the arrays of nonzero: read by index
     if _is_int(value) or (isinstance(value, tuple) and all(_is_int(v) for v in value)):
         return value  # exact while the program runs: `n = x.shape[0]` is a size; run() ends it
+    if isinstance(value, list) and all_bools(value):
+        return bools(value)  # [True, False, True] is a mask, as in PyTorch and NumPy
     if isinstance(value, (list, int, float)) and not isinstance(value, bool):
         return to_tensor(ctx, value)
     raise GradcliError(f"cannot bind {stmt.target} to {functions._describe(value)}", kind="value",

@@ -20,6 +20,7 @@ Conventions (the spec for this table):
 """
 from __future__ import annotations
 
+from ..tensor import PRIMITIVES  # the table itself: name -> Op
 from .elementwise import (
                           binary,
                           cos,
@@ -58,7 +59,6 @@ from .shape import (
                           sum_to,
                           zeros_like,
 )
-from ..tensor import PRIMITIVES  # the table itself: name -> Op
 from .table import defop
 
 __all__ = ["PRIMITIVES", "binary", "broadcast_to", "cat", "cos", "cosh", "cumprod", "cumsum", "defop", "eq",

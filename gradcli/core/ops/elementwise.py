@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from .. import backend
-from ..tensor import BOOL, FLOATING, Tensor, astype, category, constant, mask, temporary
+from ..tensor import BOOL, Tensor, astype, category, constant, mask, temporary
 from .table import _call, defop
 
 # ------------------------------------------------------------------------------------------

@@ -23,41 +23,66 @@ from .elementwise import where
 from .shape import broadcast_to, reshape
 from .table import defop
 
+# -- the index: on the host and on the device -------------------------------------------------------
+
+class IndexArray:
+    """An integer index, worked out on the host: kept there (the sparsity analysis runs the
+    forward with NumPy on labels) and copied once to the device the primitives compute on.
+    unique: no value repeats, so the transpose may write instead of add."""
+
+    __slots__ = ("device", "host", "unique")
+
+    def __init__(self, host: np.ndarray, unique: bool | None = None):
+        self.host = np.ascontiguousarray(host, dtype=np.int64)
+        self.device = backend.from_numpy(self.host, backend.dtype_of("int64"))
+        self.unique = _unique(self.host) if unique is None else unique
+
+    def on(self, xp):
+        return self.host if xp is np else self.device
+
+    @property
+    def shape(self) -> tuple:
+        return self.host.shape
+
+    def __repr__(self):
+        return f"IndexArray(shape={self.host.shape})"
+
+
 # -- the primitives ----------------------------------------------------------------------------
 
-
-def take(x: Tensor, index, axis: int, unique: bool | None = None) -> Tensor:
-    """x read along the negative logical `axis` at `index`, a device integer array of shape R
-    with values in range: the result has shape x.shape[:axis] + R + x.shape[axis+1:].
-    unique: whether no value repeats (the transpose may then write instead of add)."""
-    if unique is None:
-        unique = _unique(backend.to_numpy(index))
-    return apply(PRIMITIVES["take"], x, index=index, axis=axis, unique=unique)
+def take(x: Tensor, index: IndexArray, axis: int) -> Tensor:
+    """x read along the negative logical `axis` at `index` (values in range): the result has
+    shape x.shape[:axis] + index.shape + x.shape[axis+1:]."""
+    return apply(PRIMITIVES["take"], x, index=index, axis=axis)
 
 
-def take_add(g: Tensor, index, axis: int, size: int, unique: bool) -> Tensor:
+def take_add(g: Tensor, index: IndexArray, axis: int, size: int) -> Tensor:
     """Zeros with `size` elements along the negative `axis`, and g's slices added at `index`:
     the transpose of take (g has shape pre + index.shape + post)."""
-    return apply(PRIMITIVES["take_add"], g, index=index, axis=axis, size=size, unique=unique)
+    return apply(PRIMITIVES["take_add"], g, index=index, axis=axis, size=size)
 
 
-def _take_forward(xp, a, *, index, axis, unique):
+def _take_forward(xp, a, *, index, axis):
     at = a.ndim + axis
-    flat = index if index.ndim == 1 else xp.reshape(index, (-1,))
+    flat = index.on(xp)
+    if flat.ndim != 1:
+        flat = xp.reshape(flat, (-1,))
     out = xp.take(a, flat, axis=at)
-    if index.ndim != 1:
-        out = xp.reshape(out, tuple(a.shape[:at]) + tuple(index.shape) + tuple(a.shape[at + 1:]))
+    if len(index.shape) != 1:
+        out = xp.reshape(out, tuple(a.shape[:at]) + index.shape + tuple(a.shape[at + 1:]))
     return out
 
 
-def _take_add_forward(xp, g, *, index, axis, size, unique):
+def _take_add_forward(xp, g, *, index, axis, size):
     after = -axis - 1  # axes after the indexed one
-    at = g.ndim - after - index.ndim  # where the index's axes start in g
-    count = math.prod(index.shape)
-    if index.ndim != 1:
-        g = xp.reshape(g, tuple(g.shape[:at]) + (count,) + tuple(g.shape[at + index.ndim:]))
-        index = xp.reshape(index, (-1,))
-    return scatter_add(xp, g, index, at, size, unique)
+    rank = len(index.shape)
+    at = g.ndim - after - rank  # where the index's axes start in g
+    flat = index.on(xp)
+    if rank != 1:
+        count = math.prod(index.shape)
+        g = xp.reshape(g, tuple(g.shape[:at]) + (count,) + tuple(g.shape[at + rank:]))
+        flat = xp.reshape(flat, (-1,))
+    return scatter_add(xp, g, flat, at, size, index.unique)
 
 
 def scatter_add(xp, g, index, at: int, size: int, unique: bool):
@@ -86,12 +111,12 @@ def _size(x: Tensor, axis: int) -> int:
 
 
 defop("take", _take_forward,
-      vjp=lambda g, ans, x, *, index, axis, unique: (take_add(g, index, axis, _size(x, axis), unique),),
-      jvp=lambda dots, ans, x, *, index, axis, unique: take(dots[0], index, axis, unique),
+      vjp=lambda g, ans, x, *, index, axis: (take_add(g, index, axis, _size(x, axis)),),
+      jvp=lambda dots, ans, x, *, index, axis: take(dots[0], index, axis),
       backward_name="IndexBackward0")
 defop("take_add", _take_add_forward,
-      vjp=lambda g, ans, x, *, index, axis, size, unique: (take(g, index, axis, unique),),
-      jvp=lambda dots, ans, x, *, index, axis, size, unique: take_add(dots[0], index, axis, size, unique),
+      vjp=lambda g, ans, x, *, index, axis, size: (take(g, index, axis),),
+      jvp=lambda dots, ans, x, *, index, axis, size: take_add(dots[0], index, axis, size),
       backward_name="IndexPutBackward0")
 
 
@@ -105,7 +130,7 @@ def _unique(flat: np.ndarray) -> bool:
 
 
 def device_index(host: np.ndarray):
-    """A host integer array on the device, as the primitives take it."""
+    """A host integer array as an int64 array of the device (an index a program sees)."""
     return backend.from_numpy(np.ascontiguousarray(host, dtype=np.int64), backend.dtype_of("int64"))
 
 
@@ -166,7 +191,7 @@ def gather(x: Tensor, at: np.ndarray) -> Tensor:
     """x's elements at flat positions `at` (a host integer array): the result has its shape."""
     check_size(at.shape, "indexing")
     flat = reshape(x, (x.size,))
-    return take(flat, device_index(at), -1, _unique(at))
+    return take(flat, IndexArray(at), -1)
 
 
 def put(x: Tensor, value: Tensor, at: np.ndarray) -> Tensor:
@@ -180,9 +205,9 @@ def put(x: Tensor, value: Tensor, at: np.ndarray) -> Tensor:
     value = reshape(value, (flat_at.size,))
     last = _last_writes(flat_at)
     if last is not None:  # repeated positions: keep each one's last value
-        value = take(value, device_index(last), -1, True)
+        value = take(value, IndexArray(last, unique=True), -1)
         flat_at = flat_at[last]
-    scattered = take_add(value, device_index(flat_at), -1, x.size, True)
+    scattered = take_add(value, IndexArray(flat_at, unique=True), -1, x.size)
     written = np.zeros(x.size, dtype=bool)
     written[flat_at] = True
     hit = Tensor(backend.from_numpy(written.reshape(x.shape), backend.dtype_of("bool")))

@@ -52,11 +52,14 @@ class _Zeros:
         xp = backend.xp
         zero = x.data == 0
         seen = _scan(xp, "sum", xp.astype(zero, xp.int64), axis)  # zeros up to and including k
-        as_mask = lambda b: Tensor(xp.astype(b, x.dtype), x.nd)  # noqa: E731
+        first = xp.logical_and(zero, seen == 1)
+
+        def as_mask(b):
+            return Tensor(xp.astype(b, x.dtype), x.nd)
         self.before = as_mask(seen == 0)  # strictly before the first zero
-        self.first = as_mask(xp.logical_and(zero, seen == 1))  # the first zero itself
+        self.first = as_mask(first)  # the first zero itself
         self.from_first = as_mask(seen >= 1)  # the first zero and everything after it
-        self.after = as_mask(xp.logical_and(seen >= 1, xp.logical_not(xp.logical_and(zero, seen == 1))))
+        self.after = as_mask(xp.logical_and(seen >= 1, xp.logical_not(first)))  # strictly after
         self.one = constant(1.0, x)
         self.zero = constant(0.0, x)
 

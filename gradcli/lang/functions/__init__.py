@@ -8,8 +8,20 @@ PyTorch's.
 """
 from __future__ import annotations
 
-from . import (creation, division, elementwise, indexing, joining, linalg, logic, methods, nn,
-               reductions, sequences, shapes)
+from . import (
+    creation,
+    division,
+    elementwise,
+    indexing,
+    joining,
+    linalg,
+    logic,
+    methods,
+    nn,
+    reductions,
+    sequences,
+    shapes,
+)
 from .base import (
     LIBRARIES,
     Context,

@@ -4,7 +4,15 @@ from __future__ import annotations
 import math
 
 from ...core import backend
-from ...core.tensor import FLOATING, PRIMITIVES, Tensor, apply, astype, category, check_size
+from ...core.tensor import (
+    FLOATING,
+    PRIMITIVES,
+    Tensor,
+    apply,
+    astype,
+    category,
+    check_size,
+)
 from .base import Table, _fail, _int, _no_more, _shape, to_tensor
 from .dtypes import resolve
 
@@ -185,13 +193,15 @@ def _tensor(ctx, data, **kwargs):
 def _data(ctx, data) -> Tensor:
     """A list of booleans is a boolean tensor (a mask), as in PyTorch and NumPy; numbers take
     the float dtype (ints included: the SPEC's rule)."""
-    if _all_bools(data):
-        import numpy as np  # noqa: PLC0415
-        return Tensor(backend.from_numpy(np.array(data, dtype=bool), backend.dtype_of("bool")))
-    return to_tensor(ctx, data)
+    return bools(data) if all_bools(data) else to_tensor(ctx, data)
 
 
-def _all_bools(value) -> bool:
+def bools(data) -> Tensor:
+    import numpy as np  # noqa: PLC0415
+    return Tensor(backend.from_numpy(np.array(data, dtype=bool), backend.dtype_of("bool")))
+
+
+def all_bools(value) -> bool:
     stack, seen = [value], False
     while stack:
         v = stack.pop()

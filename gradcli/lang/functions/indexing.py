@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...core import backend, ops
-from ...core.ops.index import device_index, labels, take, take_add
+from ...core.ops.index import IndexArray, device_index, labels, take, take_add
 from ...core.tensor import PRIMITIVES, Tensor, apply, astype, check_size
 from ...errors import GradcliError
-from .base import Table, ValuesIndices, _axes, _describe, _fail, _int, _no_more, to_tensor
+from .arguments import as_vector, dim_of, whole_int
+from .base import Table, ValuesIndices, _axes, _describe, _fail, _no_more, to_tensor
 
 TABLE = Table()
 register = TABLE.register
@@ -125,18 +126,6 @@ def along(shape: tuple, index: np.ndarray, axis: int, broadcast: bool) -> np.nda
     return np.ascontiguousarray(np.broadcast_to(flat, out_shape))
 
 
-def _dim(x: Tensor, dim, what="dim") -> int:
-    """A dim of x as a non-negative axis (a 0-d tensor has the one dim 0, as in PyTorch)."""
-    if x.nd == 0:
-        _int(dim, what)
-        return 0
-    return x.nd + _axes(x, dim, what)[0]
-
-
-def _as_vector(x: Tensor) -> Tensor:
-    return ops.reshape(x, (1,)) if x.nd == 0 else x
-
-
 # -- gather and friends ------------------------------------------------------------------------------
 
 def _gather(ctx, x, dim, index, **kwargs):
@@ -146,8 +135,8 @@ def _gather(ctx, x, dim, index, **kwargs):
     x = to_tensor(ctx, x)
     index = _integers(index, "gather: index")
     if x.nd == 0:
-        x, index = _as_vector(x), index.reshape(-1) if index.ndim else index.reshape(1)
-    axis = _dim(x, dim)
+        x, index = as_vector(x), index.reshape(-1) if index.ndim else index.reshape(1)
+    axis = dim_of(x, dim)
     index = _in_range(index, x.shape[axis], "gather", wrap=False)
     return ops.gather(x, along(x.shape, index, axis, broadcast=False))
 
@@ -166,7 +155,7 @@ def _take_along(library):
             x = ops.reshape(x, (x.size,))
             index = index.reshape(-1)
             axis = 0
-        axis = _dim(x, axis, key)
+        axis = dim_of(x, axis, key)
         index = _in_range(index, x.shape[axis], "take_along_axis", wrap=True)
         return ops.gather(x, along(x.shape, index, axis, broadcast=True))
     return impl
@@ -174,13 +163,13 @@ def _take_along(library):
 
 def _index_select(ctx, x, dim, index):
     """torch.index_select(input, dim, index): whole slices along dim, at a 1-D index."""
-    x = _as_vector(to_tensor(ctx, x))
+    x = as_vector(to_tensor(ctx, x))
     index = _integers(index, "index_select: index")
     if index.ndim > 1:
         _fail(f"index_select: the index must be 1-D, got shape {index.shape}", "shape")
-    axis = _dim(x, dim)
+    axis = dim_of(x, dim)
     index = _in_range(index.reshape(-1), x.shape[axis], "index_select", wrap=False)
-    return take(x, device_index(index), axis - x.nd)
+    return take(x, IndexArray(index), axis - x.nd)
 
 
 def _take(library):
@@ -194,11 +183,11 @@ def _take(library):
         if axis is None:
             index = _in_range(index, x.size, "take", wrap=True)
             return ops.gather(x, index)
-        x = _as_vector(x)
-        axis = _dim(x, axis, "axis")
+        x = as_vector(x)
+        axis = dim_of(x, axis, "axis")
         index = _in_range(index, x.shape[axis], "take", wrap=True)
         check_size(x.shape[:axis] + index.shape + x.shape[axis + 1:], "take")
-        return take(x, device_index(index), axis - x.nd)
+        return take(x, IndexArray(index), axis - x.nd)
     return impl
 
 
@@ -224,15 +213,14 @@ def _index_add(ctx, x, dim, index, source, **kwargs):
     (repeated indices add up). A new tensor: index_add_ writes in place in PyTorch."""
     alpha = kwargs.pop("alpha", 1)
     _no_more("index_add", (), kwargs)
-    x, source = _as_vector(to_tensor(ctx, x)), to_tensor(ctx, source)
-    axis = _dim(x, dim)
+    x, source = as_vector(to_tensor(ctx, x)), to_tensor(ctx, source)
+    axis = dim_of(x, dim)
     index = _in_range(_integers(index, "index_add: index").reshape(-1), x.shape[axis], "index_add",
                       wrap=False)
     want = x.shape[:axis] + (index.size,) + x.shape[axis + 1:]
     if source.shape != want:
         _fail(f"index_add: the source must have shape {want}, got {source.shape}", "shape")
-    added = take_add(astype(source, x.dtype), device_index(index), axis - x.nd, x.shape[axis],
-                     _unique(index))
+    added = take_add(astype(source, x.dtype), IndexArray(index), axis - x.nd, x.shape[axis])
     return x + (added if alpha == 1 else added * to_tensor(ctx, alpha))
 
 
@@ -240,20 +228,15 @@ def _scatter_add(ctx, x, dim, index, src):
     """x.scatter_add(dim, index, src): src[i][j] added to x[index[i][j]][j] (dim 0): the
     transpose of gather. A new tensor (scatter_add_ writes in place in PyTorch)."""
     x, src = to_tensor(ctx, x), to_tensor(ctx, src)
-    axis = _dim(x, dim)
+    axis = dim_of(x, dim)
     index = _in_range(_integers(index, "scatter_add: index"), x.shape[axis], "scatter_add", wrap=False)
     if any(i > s for i, s in zip(index.shape, src.shape)):
         _fail(f"scatter_add: the index of shape {index.shape} is larger than src {src.shape}", "shape")
     at = along(x.shape, index, axis, broadcast=False)
     piece = ops.index(src, tuple(slice(0, n) for n in index.shape)) if src.shape != index.shape else src
     flat = ops.reshape(astype(piece, x.dtype), (at.size,))
-    added = take_add(flat, device_index(at.reshape(-1)), -1, x.size, _unique(at))
+    added = take_add(flat, IndexArray(at.reshape(-1)), -1, x.size)
     return x + ops.reshape(added, x.shape)
-
-
-def _unique(index: np.ndarray) -> bool:
-    flat = index.reshape(-1)
-    return flat.size < 2 or np.unique(flat).size == flat.size
 
 
 register("index_add", _index_add, ["out = M.index_add(0, tensor([0, 2, 0]), N)",
@@ -337,8 +320,8 @@ def _select(ctx, x, dim, index):
     x = to_tensor(ctx, x)
     if x.nd == 0:
         _fail("select() cannot be applied to a 0-dim tensor", "shape")
-    axis = _dim(x, dim)
-    i = _int(index, "select: index")
+    axis = dim_of(x, dim)
+    i = whole_int(index, "select: index")
     n = x.shape[axis]
     if not -n <= i < n:
         _fail(f"select: index {i} is out of range for dimension {axis} of size {n}", "index")

@@ -10,6 +10,7 @@ name follows the library it is called through:
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 from ...core import ops
@@ -100,7 +101,7 @@ def _pieces(x: Tensor, axis: int, bounds: list[int]) -> tuple:
     n = x.shape[axis]
     before = (slice(None),) * axis
     out = []
-    for start, stop in zip(bounds, bounds[1:]):
+    for start, stop in itertools.pairwise(bounds):
         start, stop = min(max(start, 0), n), min(max(stop, 0), n)
         out.append(ops.index(x, before + (slice(start, max(start, stop)),)))
     return tuple(out)

@@ -7,7 +7,7 @@ as a mask (`x[x > 0]`), chooses in `where`, and counts as 0 and 1 in arithmetic
 from __future__ import annotations
 
 from ...core import backend
-from ...core.tensor import PRIMITIVES, Tensor, apply, astype, promote
+from ...core.tensor import FLOATING, PRIMITIVES, Tensor, apply, astype, category, promote
 from .base import Table, _fail, _no_more, to_tensor
 from .dtypes import operand
 
@@ -131,3 +131,33 @@ def _masked_fill(ctx, x, mask, value):
 
 register("masked_fill", _masked_fill, ["out = x.masked_fill(x > 0, 0.5)",
                                        "out = masked_fill(M, M < 0, s) * 2"])
+
+
+def _nan_to_num(ctx, x, *args, **kwargs):
+    """nan_to_num(x, nan=0.0, posinf=None, neginf=None): NaN, inf and -inf replaced (by default
+    with 0 and the dtype's largest finite values). The gradient passes where x was finite, and is
+    zero where a value was replaced, as in PyTorch."""
+    x = to_tensor(ctx, x)
+    names = ("nan", "posinf", "neginf")
+    values = dict(zip(names, args))
+    for name in names:
+        if name in kwargs:
+            values[name] = kwargs.pop(name)
+    kwargs.pop("copy", None)
+    _no_more("nan_to_num", args[3:], kwargs, allowed=())
+    if category(x.dtype) != FLOATING:
+        return x
+    big = float(backend.xp.finfo(x.dtype).max)
+    nan = values.get("nan") if values.get("nan") is not None else 0.0
+    posinf = values.get("posinf") if values.get("posinf") is not None else big
+    neginf = values.get("neginf") if values.get("neginf") is not None else -big
+    out = x
+    for which, value in (("isnan", nan), ("isposinf", posinf), ("isneginf", neginf)):
+        hit = apply(PRIMITIVES["test"], x, which=which)
+        out = apply(PRIMITIVES["where"], hit, astype(to_tensor(ctx, value), x.dtype), out)
+    return out
+
+
+register("nan_to_num", _nan_to_num, ["out = nan_to_num(x) * y",
+                                     "out = np.nan_to_num(M + log(tensor([-1., 0., 2.])), nan=s, neginf=-2.)",
+                                     "out = (x + tensor([nan, inf, -inf])).nan_to_num(0.5, 3.0, -3.0) * y"])

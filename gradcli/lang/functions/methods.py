@@ -7,8 +7,8 @@ from . import dtypes
 from .base import (
     DType,
     Table,
-    _describe,
     _axes,
+    _describe,
     _fail,
     _keepdim,
     _no_more,

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ...core import backend, ops
-from ...core.ops.index import device_index, labels, take
+from ...core.ops.index import IndexArray, device_index, labels, take
 from ...core.tensor import PRIMITIVES, Tensor, apply, check_size
 from .arguments import as_vector, axis_list, dim_of, int_list, moved, sizes, whole_int
 from .base import Table, _axes, _fail, _int, _no_more, _pop_dim, to_tensor
@@ -495,7 +495,7 @@ def _repeat_interleave(library):
             _fail(f"repeat_interleave: {len(counts)} repeats for a dimension of size {n}", "shape")
         index = np.repeat(np.arange(n, dtype=np.int64), counts)
         check_size(x.shape[:axis] + index.shape + x.shape[axis + 1:], "repeat_interleave")
-        return take(x, device_index(index), axis - x.nd, max(counts) <= 1)
+        return take(x, IndexArray(index, unique=max(counts) <= 1), axis - x.nd)
     return impl
 
 

@@ -2,7 +2,8 @@
 
 `axis` is a negative logical axis. The gradient of cumprod is exact where x has zeros (as
 PyTorch's cumprod_backward): before the first zero of a slice it is the division formula,
-at the first zero the product of the others, after it zero.
+at the first zero the product of the others, after it zero; and it is written so that its
+own derivatives hold there too (Hessians; see _cumprod_grad).
 """
 from __future__ import annotations
 
@@ -65,7 +66,37 @@ class _Zeros:
 
 
 def _cumprod_vjp(g, ans, x, *, axis):
+    return (_cumprod_grad(g, x, axis, _LEVELS),)
+
+
+# How many zeros of a slice the gradient keeps as factors of its own (see _cumprod_grad). A
+# Hessian entry reads the terms with at most two zeros, so two keep Hessians exact however many
+# zeros there are; the gradient itself is exact at any level.
+_LEVELS = 2
+
+
+def _cumprod_grad(g, x, axis, levels):
+    """sum_{m >= k} g_m prod_{j <= m, j != k} x_j, written so that its derivatives are right too.
+
+    The first zero x_z of each slice is taken out as a factor: with u = x where x_z is 1,
+    the k = z entry is the gradient of cumprod(u) (x_z is not in it), every other entry the
+    gradient of cumprod(u) for the weights g_m * x_z from m = z on. Those are 0 in value, but
+    their derivative by x_z is not, and the Hessian needs it."""
+    if levels == 0:
+        return _cumprod_grad_value(g, x, axis)
     z = _Zeros(x, axis)
+    u = where(z.first, z.one, x)
+    x_z = reduce("sum", where(z.first, x, z.zero), (axis,), True)  # the zero itself, as a factor
+    weight = where(z.from_first, x_z, z.one)
+    at_zero = _cumprod_grad(g, u, axis, levels - 1)
+    elsewhere = _cumprod_grad(g * weight, u, axis, levels - 1)
+    return where(z.first, at_zero, elsewhere)
+
+
+def _cumprod_grad_value(g, x, axis):
+    """The gradient's value, exact with zeros (PyTorch's cumprod_backward)."""
+    z = _Zeros(x, axis)
+    ans = cumprod(x, axis)
     # i before the first zero: d ans_k / d x_i = ans_k / x_i, and ans_k = 0 from the zero on
     safe = where(z.before, x, z.one)
     part_before = _reverse_cumsum(where(z.before, g * ans, z.zero), axis) / safe
@@ -73,7 +104,7 @@ def _cumprod_vjp(g, ans, x, *, axis):
     left = cumprod(where(z.before, x, z.one), axis)
     right = cumprod(where(z.after, x, z.one), axis)
     part_first = left * reduce("sum", where(z.from_first, g * right, z.zero), (axis,), True)
-    return (where(z.before, part_before, where(z.first, part_first, z.zero)),)
+    return where(z.before, part_before, where(z.first, part_first, z.zero))
 
 
 def _cumprod_jvp(dots, ans, x, *, axis):

@@ -64,7 +64,7 @@ def whole(arr: np.ndarray, what: str) -> np.ndarray:
     if arr.dtype.kind != "f":
         _fail(f"{what} must hold integers, got {arr.dtype}", "index")
     if arr.size and not (np.isfinite(arr).all() and (arr == np.round(arr)).all()):
-        bad = arr[~(np.isfinite(arr) & (arr == np.round(arr)))].reshape(-1)[0]
+        bad = arr[~(np.isfinite(arr) & (arr == np.round(arr)))].reshape(-1)[0].item()
         _fail(f"{what} must hold whole numbers, got {bad!r}", "index")
     return arr.astype(np.int64)
 

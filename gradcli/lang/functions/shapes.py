@@ -85,16 +85,33 @@ def _squeeze(ctx, x, *args, **kwargs):
 
 
 def _unsqueeze(ctx, x, *args, **kwargs):
+    """unsqueeze(x, dim) and np.expand_dims(a, axis), where axis may be a tuple: each a place in
+    the result (negative from its end) that gets a new axis of size 1."""
     x = to_tensor(ctx, x)
-    dim = _int(_pop_dim(args, kwargs), "unsqueeze: dim")
-    if not -x.nd - 1 <= dim <= x.nd:
-        _fail(f"unsqueeze: dim {dim} is out of range for shape {x.shape}", "shape")
-    pos = dim if dim >= 0 else x.nd + 1 + dim
-    return ops.reshape(x, x.shape[:pos] + (1,) + x.shape[pos:])
+    dims = int_list(_pop_dim(args, kwargs), "unsqueeze: dim")
+    rank = x.nd + len(dims)
+    places = sorted(d + rank if d < 0 else d for d in dims)
+    if any(not 0 <= p < rank for p in places) or len(set(places)) != len(places):
+        _fail(f"unsqueeze: dim {tuple(dims) if len(dims) > 1 else dims[0]} is out of range for shape "
+              f"{x.shape}", "shape")
+    shape = list(x.shape)
+    for p in places:
+        shape.insert(p, 1)
+    return ops.reshape(x, tuple(shape))
 
 
 def _expand_dims(ctx, x, axis):
     return _unsqueeze(ctx, x, axis)
+
+
+def _np_squeeze(ctx, x, axis=None):
+    """np.squeeze(a, axis): an axis named must have size 1 (PyTorch ignores one that does not)."""
+    x = to_tensor(ctx, x)
+    if axis is not None:
+        for a in axis_list(x, axis, "squeeze: axis"):
+            if x.shape[a] != 1:
+                _fail(f"squeeze: axis {a} has size {x.shape[a]}, not 1", "shape")
+    return _squeeze(ctx, x, axis)
 
 
 register("transpose", _transpose, ["out = transpose(M, 0, 1) * N", "out = M.transpose(1, 0) @ x",
@@ -104,9 +121,13 @@ register("t", _t, ["out = M.t() @ x"])
 register("reshape", _reshape, ["out = reshape(M, (9,)) * 2", "out = M.reshape(-1, 1) * x"],
          aliases=["view"])
 register("flatten", _flatten, ["out = flatten(M) * flatten(N)"], aliases=["ravel"])
-register("squeeze", _squeeze, ["out = squeeze(reshape(x, (1, 3)))", "out = x.reshape(3, 1).squeeze(1)"])
+register("squeeze", _squeeze, ["out = squeeze(reshape(x, (1, 3)))", "out = x.reshape(3, 1).squeeze(1)",
+                                 "out = M.reshape(1, 3, 1, 3).squeeze((0, 2, 3)) * N"])
 register("unsqueeze", _unsqueeze, ["out = unsqueeze(x, 0) * M", "out = x.unsqueeze(-1) * M"])
-register("expand_dims", _expand_dims, ["out = expand_dims(x, 1) * M"], method=False)
+register("expand_dims", _expand_dims, ["out = expand_dims(x, 1) * M", "out = np.expand_dims(x, (0, 2)) * x"],
+         method=False)
+register("squeeze", _np_squeeze, ["out = np.squeeze(M.reshape(1, 3, 1, 3), axis=(0, 2)) * N"],
+         library="numpy")
 
 
 def _join(prim):

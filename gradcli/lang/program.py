@@ -360,8 +360,9 @@ def _subscript(value, idx):
         try:  # x.shape[0], torch.split(x, 2)[1]
             return value[idx]
         except IndexError:
-            raise GradcliError(f"index {idx} is out of range for {functions._describe(value)}",
-                               kind="index") from None
+            what = f"{len(value)} pieces" if value and isinstance(value[0], Tensor) else \
+                functions._describe(value)
+            raise GradcliError(f"index {idx} is out of range for {what}", kind="index") from None
     if isinstance(value, (tuple, list)) and isinstance(idx, slice):
         return tuple(value[idx])  # x.shape[1:], pieces[:2]
     if not isinstance(value, Tensor):

@@ -341,7 +341,10 @@ def astype(t: Tensor, dtype) -> Tensor:
     if t.data.dtype == dtype:
         return t
     both_floating = category(t.data.dtype) == FLOATING and category(dtype) == FLOATING
-    return apply(PRIMITIVES["astype" if both_floating else "cast"], t, dtype=dtype)
+    out = apply(PRIMITIVES["astype" if both_floating else "cast"], t, dtype=dtype)
+    if t.number is not None and both_floating:
+        out.number = t.number  # still the number a rule may read (x32 ** 2: a constant exponent)
+    return out
 
 
 def graph(outputs) -> list[Tensor]:

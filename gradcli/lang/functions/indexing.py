@@ -328,7 +328,7 @@ def _select(ctx, x, dim, index):
     return ops.index(x, (slice(None),) * axis + (i,))
 
 
-register("masked_select", _masked_select, ["out = masked_select(M, M > 0.5) * 2",
+register("masked_select", _masked_select, ["out = masked_select(M, M > 0.45) * 2",
                                            "out = x.masked_select(tensor([True, False, True]))"])
 register("select", _select, ["out = select(M, 1, -1) * x", "out = M.select(0, 1)"])
 

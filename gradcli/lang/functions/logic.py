@@ -57,7 +57,7 @@ def _logical(which):
 for _which in ("and", "or", "xor"):
     register(f"logical_{_which}", _logical(_which),
              [f"out = where(logical_{_which}(x > 0, y < 0), x, y)",
-              f"out = where(torch.logical_{_which}(M, M > 0.5), M, -M)"])
+              f"out = where(torch.logical_{_which}(M, M > 0.45), M, -M)"])
 register("logical_not", lambda ctx, x: apply(PRIMITIVES["logical_not"], to_tensor(ctx, x)),
          ["out = where(logical_not(x > 0), x, y * 2)"])
 

@@ -56,7 +56,7 @@ unary("tanh", lambda xp, x: xp.tanh(x), lambda ans, x: 1 - temporary(ans * ans))
 unary("abs", lambda xp, x: xp.abs(x), lambda ans, x: sign(x))  # sign(0) = 0: abs'(0) = 0
 
 
-def selecting(name, forward, *partials, ties=False, doc=""):
+def selecting(name, forward, *partials, ties=False, promote=0, doc=""):
     """An elementwise op whose partials are masks (relu, maximum, minimum, where).
 
     The gradient is selected where the mask is nonzero, not multiplied by it: an infinite or NaN
@@ -74,7 +74,7 @@ def selecting(name, forward, *partials, ties=False, doc=""):
     def jvp(dots, ans, *xs):
         terms = [select(d, p(ans, *xs)) for p, d in zip(partials, dots) if d is not None and p is not None]
         return None if not terms else terms[0] if len(terms) == 1 else sum(terms[1:], terms[0])
-    return defop(name, forward, vjp=vjp, jvp=jvp, elementwise=True, doc=doc)
+    return defop(name, forward, vjp=vjp, jvp=jvp, elementwise=True, promote=promote, doc=doc)
 
 
 selecting("relu", lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)),
@@ -185,11 +185,11 @@ def _is_unset(c):
     return eq(c, constant(0.0, c))
 
 
-_where_op = selecting("where", _where,
-                      None,  # the condition is a mask: no gradient
-                      lambda ans, c, x, y: _is_set(c),
-                      lambda ans, c, x, y: _is_unset(c))
-_where_op.promote = 1  # x and y promote together; the condition keeps its dtype
+selecting("where", _where,
+          None,  # the condition is a mask: no gradient
+          lambda ans, c, x, y: _is_set(c),
+          lambda ans, c, x, y: _is_unset(c),
+          promote=1)  # x and y promote together; the condition keeps its dtype
 
 
 def _inside(x, lo, hi):

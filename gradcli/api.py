@@ -130,7 +130,7 @@ class Computation:
                 for n, t in self.inputs.items()}
 
     def _outputs_dict(self):
-        return {n: backend.to_numpy(t.data) for n, t in self.outputs.items()}
+        return {n: _number_array(backend.to_numpy(t.data)) for n, t in self.outputs.items()}
 
     def evaluate(self) -> dict:
         return {"inputs": self._inputs_dict(), "outputs": self._outputs_dict()}
@@ -559,4 +559,14 @@ def _blocks(matrix: np.ndarray, leaves, names) -> dict:
 
 
 def _to_host(blocks) -> list[list[np.ndarray]]:
-    return [[backend.to_numpy(b) for b in row] for row in blocks]
+    """Blocks on the host; those of an integer or boolean output (all zeros) as floats."""
+    return [[_floating(backend.to_numpy(b)) for b in row] for row in blocks]
+
+
+def _number_array(arr: np.ndarray) -> np.ndarray:
+    """Booleans are reported as the numbers 0 and 1 (JSON has no place for true in a tensor)."""
+    return arr.astype(np.int64) if arr.dtype == bool else arr
+
+
+def _floating(arr: np.ndarray) -> np.ndarray:
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)

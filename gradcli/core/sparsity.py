@@ -32,7 +32,7 @@ from ..limits import MAX_ELEMENTS
 from .tensor import graph
 
 # Ops whose output elements each copy at most one input element.
-MOVES = {"reshape", "broadcast_to", "permute", "index", "scatter", "index_put", "cat", "stack"}
+MOVES = {"reshape", "broadcast_to", "permute", "index", "scatter", "index_put", "cat", "stack", "take"}
 REDUCTIONS = {"sum", "mean", "prod", "amax", "amin", "norm", "logsumexp"}
 
 

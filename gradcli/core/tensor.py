@@ -40,10 +40,10 @@ class Op:
     """
 
     __slots__ = ("name", "forward", "partials", "vjp", "jvp", "elementwise", "differentiable",
-                 "backward_name", "doc", "grad_label", "tangent_label")
+                 "promote", "backward_name", "doc", "grad_label", "tangent_label")
 
     def __init__(self, name, forward, *, partials=None, vjp=None, jvp=None, elementwise=False,
-                 differentiable=True, backward_name=None, doc=""):
+                 differentiable=True, promote=0, backward_name=None, doc=""):
         self.name = name
         self.forward = forward
         self.partials = partials
@@ -51,6 +51,8 @@ class Op:
         self.jvp = jvp
         self.elementwise = elementwise or partials is not None
         self.differentiable = differentiable
+        # the first input that takes part in type promotion (where's condition does not)
+        self.promote = promote
         self.backward_name = backward_name or name.capitalize() + "Backward0"
         self.doc = doc
         # what floating-point warnings name while a rule runs (made once: a pass uses them per node)
@@ -245,9 +247,15 @@ def check_size(shape, what: str) -> None:
 
 def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
     """Run a primitive on Tensors; record it for differentiation when an input needs it."""
+    ufunc = buffer = None
+    if op.elementwise and len(inputs) > 1:
+        first = inputs[-1].data.dtype
+        for t in inputs:  # one dtype throughout is the rule; checking it costs two comparisons
+            if t.data.dtype is not first and t.data.dtype != first:
+                inputs = promote(inputs, op.promote)
+                break
     arrays = [t.data for t in inputs]
     lead = max([a.ndim - t.nd for a, t in zip(arrays, inputs)], default=0)
-    ufunc = buffer = None
     if op.elementwise and len(inputs) > 1:
         if not _alike(inputs):
             _check_broadcast(op, inputs)
@@ -270,6 +278,72 @@ def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
         out.op = op
         out.inputs = inputs
         out.params = params
+    return out
+
+
+# -- dtypes ------------------------------------------------------------------------------------
+# Tensors hold floating data (what is differentiated) or integer and boolean data (indices,
+# masks, counts), which never requires grad. Operands of different dtypes promote as PyTorch
+# promotes them: by category (bool < integer < floating) first, and a tensor with dimensions
+# outranks a zero-dimensional one of the same category (x32 * 2.0 stays float32).
+
+BOOL, INTEGER, FLOATING = 0, 1, 2
+_CATEGORIES: dict = {}
+
+
+def category(dtype) -> int:
+    """BOOL, INTEGER or FLOATING, for NumPy's dtypes and any Array-API namespace's."""
+    # Keyed by identity: a dict would compare NumPy's dtypes with another namespace's, which
+    # array-api-strict warns about. The dtype itself is kept, so an id is never reused.
+    known = _CATEGORIES.get(id(dtype))
+    if known is not None and known[0] is dtype:
+        return known[1]
+    kind = getattr(dtype, "kind", None)
+    if isinstance(kind, str):  # NumPy and CuPy
+        found = BOOL if kind == "b" else INTEGER if kind in "iu" else FLOATING
+    else:
+        xp = backend.xp
+        found = BOOL if xp.isdtype(dtype, "bool") else \
+            INTEGER if xp.isdtype(dtype, "integral") else FLOATING
+    _CATEGORIES[id(dtype)] = (dtype, found)
+    return found
+
+
+def is_floating(t: Tensor) -> bool:
+    return category(t.data.dtype) == FLOATING
+
+
+def _widest(dtypes) -> tuple:
+    """(the promoted dtype, its category) of dtypes; (None, -1) for none."""
+    if not dtypes:
+        return None, -1
+    top = max(category(d) for d in dtypes)
+    same = list(dict.fromkeys(d for d in dtypes if category(d) == top))
+    return (same[0] if len(same) == 1 else backend.xp.result_type(*same)), top
+
+
+def result_dtype(tensors) -> object:
+    """The dtype PyTorch gives an operation of these tensors (torch.result_type)."""
+    dims, dim_category = _widest([t.data.dtype for t in tensors if t.nd])
+    zeros, zero_category = _widest([t.data.dtype for t in tensors if not t.nd])
+    return dims if dim_category >= zero_category else zeros
+
+
+def promote(tensors, start: int = 0) -> tuple:
+    """The tensors from `start` on cast to their result dtype (those before stay as they are)."""
+    dtype = result_dtype(tensors[start:])
+    return tuple(tensors[:start]) + tuple(astype(t, dtype) for t in tensors[start:])
+
+
+def astype(t: Tensor, dtype) -> Tensor:
+    """t as dtype: a differentiable cast between floating dtypes (the gradient is cast back);
+    to or from an integer or boolean dtype, a constant."""
+    if t.data.dtype == dtype:
+        return t
+    both_floating = category(t.data.dtype) == FLOATING and category(dtype) == FLOATING
+    out = apply(PRIMITIVES["astype" if both_floating else "cast"], t, dtype=dtype)
+    if t.number is not None and both_floating:
+        out.number = t.number  # still the number a rule may read (x32 ** 2: a constant exponent)
     return out
 
 

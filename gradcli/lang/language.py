@@ -39,7 +39,7 @@ CONSTANTS = {"pi", "e", "inf", "nan", "newaxis"}  # bare names; a program may re
 MAX_MODULE_PATH = 6  # np.linalg.norm is 3 parts; a longer chain of names is method calls
 
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
-          ast.MatMult: "matmul"}
+          ast.MatMult: "matmul", ast.Mod: "remainder", ast.FloorDiv: "floor_divide"}
 COMPARE = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 ATTRIBUTES = {"T", "mT", "data", "values", "indices", "shape", "ndim"}
 
@@ -273,7 +273,7 @@ class _Compiler:
             op = BINOPS.get(type(node.op))
             if op is None:
                 raise self.error(node, f"the operator {_op_symbol(node.op)}= is not supported "
-                                 "(+=, -=, *=, /=, **= and @= are)")
+                                 "(+=, -=, *=, /=, //=, %=, **= and @= are)")
             return self.assignment(node.target, node.value, op, line, column)
         if isinstance(node, ast.Expr):
             if not last:

@@ -11,10 +11,14 @@ import math
 from dataclasses import dataclass
 
 from ..core import ops
-from ..core.tensor import PRIMITIVES, Tensor, apply
+from ..core.ops.index import is_advanced, positions
+from ..core.tensor import PRIMITIVES, Tensor, apply, astype, is_floating, promote
 from ..errors import GradcliError
 from . import functions
 from .functions import Context, DType, ValuesIndices, to_tensor
+from .functions.creation import all_bools, bools
+from .functions.dtypes import operand
+from .functions.indexing import index_array
 from .language import CONSTANTS, Statement, parse
 
 _CONSTANT_VALUES = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan, "newaxis": None}
@@ -90,10 +94,23 @@ class Program:
             except RecursionError:
                 raise GradcliError("the statement is nested too deeply", kind="limit", line=stmt.line,
                                    column=stmt.column, source=self.source.line(stmt.line)) from None
-        for name, value in env.items():  # what stayed a pair, an integer or a shape: a tensor now
+        for name, value in list(env.items()):  # what stayed a pair, an integer or a shape: a tensor
             if not isinstance(value, Tensor):
-                env[name] = to_tensor(ctx, value)
+                env[name] = self._final(ctx, name, value)
+                if env[name] is None:
+                    del env[name]
         return env
+
+    def _final(self, ctx, name: str, value) -> Tensor | None:
+        """A binding left as something else, as a tensor; None for pieces that make no one tensor
+        (the parts of a split), which can only be read, not be outputs."""
+        try:
+            return to_tensor(ctx, value)
+        except GradcliError:
+            if name not in self.default_outputs:
+                return None
+            raise GradcliError(f"{name} is {functions._describe(value)}, not one tensor: an output "
+                               f"must be a tensor (pick a piece, as {name}[0])", kind="value") from None
 
     def _execute(self, stmt: Statement, env, ctx, values, leaf) -> None:
         if stmt.requires_grad and self.inputs.get(stmt.target) and \
@@ -111,9 +128,9 @@ class Program:
             env[stmt.target] = self._at(stmt, lambda: _binop(ctx, stmt.op, env[stmt.target], value))
         else:  # setitem: x[idx] = v (or x[idx] op= v) as a new tensor
             target = env[stmt.target]
-            idx = _index(self.evaluate(stmt.index, env, ctx))
+            idx = self._at(stmt, lambda: _index(self.evaluate(stmt.index, env, ctx)))
             if stmt.op is not None:
-                value = self._at(stmt, lambda: _binop(ctx, stmt.op, ops.index(target, idx), value))
+                value = self._at(stmt, lambda: _binop(ctx, stmt.op, _read(target, idx), value))
             env[stmt.target] = self._at(stmt, lambda: _setitem(ctx, target, idx, value))
 
     def _at(self, stmt, thunk):
@@ -188,17 +205,24 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+_INTEGER_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+                "floor_divide": lambda a, b: a // b, "remainder": lambda a, b: a % b}
+
+
 def _binop(ctx, op: str, a, b):
-    if isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool) \
-            and not isinstance(b, bool) and op in ("add", "sub", "mul"):
-        result = {"add": a + b, "sub": a - b, "mul": a * b}[op]
+    if _is_int(a) and _is_int(b) and op in _INTEGER_OPS and (b != 0 or op in ("add", "sub", "mul")):
+        result = _INTEGER_OPS[op](a, b)
         if abs(result) < 2 ** 53:  # small integer arithmetic stays exact (indices, sizes)
             return result
     if op == "pow" and _is_int(a) and _is_int(b) and 0 <= b and b * abs(a).bit_length() <= 53:
         return a ** b  # zeros(10**4) is a size; the bound is checked before computing (9**9**9)
+    a, b = operand(ctx, a, b), operand(ctx, b, a)
     if op == "matmul":
-        return ops.matmul(to_tensor(ctx, a), to_tensor(ctx, b))
-    return apply(PRIMITIVES[op], to_tensor(ctx, a), to_tensor(ctx, b))
+        a, b = promote((a, b))
+        return ops.matmul(a, b)
+    if op == "div" and not is_floating(a) and not is_floating(b):  # true division, as in PyTorch
+        a, b = astype(a, ctx.dtype), astype(b, ctx.dtype)
+    return apply(PRIMITIVES[op], a, b)
 
 
 def _unary(ctx, op: str, v):
@@ -210,10 +234,11 @@ def _unary(ctx, op: str, v):
 
 
 def _compare(ctx, ops_, operands):
+    """Booleans, as in PyTorch: `a < b < c` is (a < b) and (b < c)."""
     result = None
     for op, a, b in zip(ops_, operands, operands[1:]):
-        m = apply(PRIMITIVES[op], to_tensor(ctx, a), to_tensor(ctx, b))
-        result = m if result is None else result * m
+        m = apply(PRIMITIVES[op], operand(ctx, a, b), operand(ctx, b, a), boolean=True)
+        result = m if result is None else apply(PRIMITIVES["logical"], result, m, which="and")
     return result
 
 
@@ -313,13 +338,27 @@ def _slice_part(v):
 
 
 def _index(idx) -> tuple:
+    """A subscript's items: ints, slices, None and ... as they are; integer arrays and boolean
+    masks (tensors, lists) as host arrays (see core/ops/index.py)."""
     items = idx if isinstance(idx, tuple) else (idx,)
+    out = []
     for item in items:
-        if isinstance(item, bool) or not (isinstance(item, (int, slice)) or item is None
-                                          or item is Ellipsis):
-            raise GradcliError(f"indices must be integers, slices, None or ..., got "
-                               f"{functions._describe(item)}", kind="index")
-    return items
+        if item is None or item is Ellipsis or isinstance(item, slice) or _is_int(item):
+            out.append(item)
+        elif isinstance(item, bool):
+            raise GradcliError("a single True or False cannot index; use a boolean tensor", kind="index")
+        elif isinstance(item, float) and item.is_integer():
+            out.append(int(item))  # a whole number that arrived as a float (3 / 1)
+        elif isinstance(item, (Tensor, ValuesIndices, list)):
+            out.append(index_array(item))
+        else:
+            raise GradcliError(f"indices must be integers, slices, None, ..., integer tensors or "
+                               f"boolean masks, got {functions._describe(item)}", kind="index")
+    return tuple(out)
+
+
+def _is_basic(idx: tuple) -> bool:
+    return not any(is_advanced(item) for item in idx)
 
 
 def _check_index(x: Tensor, idx: tuple) -> None:
@@ -346,28 +385,43 @@ def _check_index(x: Tensor, idx: tuple) -> None:
         axis += 1
 
 
+def _read(x: Tensor, idx: tuple) -> Tensor:
+    """x[idx]: basic indexing as a view; integer arrays and masks through a gather, with
+    PyTorch's order of axes (a program's subscript has no library; see docs/functions-shapes.md)."""
+    if _is_basic(idx):
+        _check_index(x, idx)
+        return ops.index(x, idx)
+    return ops.gather(x, positions(x.shape, idx, "torch"))
+
+
 def _subscript(value, idx):
     if isinstance(value, ValuesIndices):  # torch.max(x, dim)[0] is the values, [1] the indices
         value = (value.values, value.indices)
-    if isinstance(value, tuple) and isinstance(idx, int):  # x.shape[0]
-        try:
+    if isinstance(value, (tuple, list)) and not isinstance(value, Tensor) and _is_int(idx):
+        try:  # x.shape[0], torch.split(x, 2)[1]
             return value[idx]
         except IndexError:
-            raise GradcliError(f"index {idx} is out of range for {value}", kind="index") from None
+            what = f"{len(value)} pieces" if value and isinstance(value[0], Tensor) else \
+                functions._describe(value)
+            raise GradcliError(f"index {idx} is out of range for {what}", kind="index") from None
+    if isinstance(value, (tuple, list)) and isinstance(idx, slice):
+        return tuple(value[idx])  # x.shape[1:], pieces[:2]
     if not isinstance(value, Tensor):
         raise GradcliError(f"cannot index {functions._describe(value)}", kind="index")
-    idx = _index(idx)
-    _check_index(value, idx)
-    return ops.index(value, idx)
+    return _read(value, _index(idx))
 
 
 def _setitem(ctx, target, idx: tuple, value) -> Tensor:
     if not isinstance(target, Tensor):
         raise GradcliError("only tensors can be assigned into", kind="index")
-    _check_index(target, idx)
-    value = to_tensor(ctx, value)
     import numpy as np  # noqa: PLC0415 - shape arithmetic on a zero-size view
-    region = np.broadcast_to(np.empty(()), target.shape)[idx].shape
+    if _is_basic(idx):
+        _check_index(target, idx)
+        region = np.broadcast_to(np.empty(()), target.shape)[idx].shape
+    else:
+        at = positions(target.shape, idx, "torch")
+        region = at.shape
+    value = to_tensor(ctx, value)
     extra = value.nd - len(region)
     if extra > 0 and all(d == 1 for d in value.shape[:extra]):  # b[0] = ones(1, 3), as PyTorch
         value = ops.reshape(value, value.shape[extra:])
@@ -378,14 +432,21 @@ def _setitem(ctx, target, idx: tuple, value) -> Tensor:
     if not fits:
         raise GradcliError(f"cannot assign a value of shape {value.shape} to a region of shape "
                            f"{region}", kind="shape")
-    return ops.index_put(target, value, idx)
+    if _is_basic(idx):
+        return ops.index_put(target, astype(value, target.dtype) if value.dtype != target.dtype
+                             else value, idx)
+    return ops.put(target, value, at)
 
 
 def _bindable(ctx, value, stmt, source):
     if isinstance(value, (Tensor, ValuesIndices)):
         return value
+    if isinstance(value, tuple) and value and all(isinstance(v, Tensor) for v in value):
+        return value  # the pieces of a split, the arrays of nonzero: read by index
     if _is_int(value) or (isinstance(value, tuple) and all(_is_int(v) for v in value)):
         return value  # exact while the program runs: `n = x.shape[0]` is a size; run() ends it
+    if isinstance(value, list) and all_bools(value):
+        return bools(value)  # [True, False, True] is a mask, as in PyTorch and NumPy
     if isinstance(value, (list, int, float)) and not isinstance(value, bool):
         return to_tensor(ctx, value)
     raise GradcliError(f"cannot bind {stmt.target} to {functions._describe(value)}", kind="value",

@@ -415,6 +415,8 @@ BINARY = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "maximum": sp.Max, "minimum": sp.Min,
     "atan2": sp.atan2,
+    # % (the divisor's sign) as Python defines it, so that floor's derivative (0) gives PyTorch's rule
+    "remainder": lambda a, b: a - b * sp.floor(a / b), "floor_divide": lambda a, b: sp.floor(a / b),
 }
 UNSUPPORTED = {
     "where": "a choice between values by a tensor condition",

@@ -20,6 +20,7 @@ Conventions (the spec for this table):
 """
 from __future__ import annotations
 
+from ..tensor import PRIMITIVES  # the table itself: name -> Op
 from .elementwise import (
                           binary,
                           cos,
@@ -43,8 +44,10 @@ from .elementwise import (
                           where,
 )
 from . import activations  # noqa: F401 - registers its primitives in the table
+from .index import gather, put, take, take_add
 from .linalg import matmul, mT
 from .reduce import reduce, reduction
+from .scan import cumprod, cumsum, flip
 from .shape import (
                           broadcast_to,
                           cat,
@@ -57,10 +60,10 @@ from .shape import (
                           sum_to,
                           zeros_like,
 )
-from ..tensor import PRIMITIVES  # the table itself: name -> Op
 from .table import defop
 
-__all__ = ["PRIMITIVES", "binary", "broadcast_to", "cat", "cos", "cosh", "defop", "eq", "exp", "ge", "gt", "index",
-           "index_put", "le", "log", "lt", "mT", "matmul", "ne", "neg", "permute", "reduce",
-           "reduction", "reshape", "scatter", "selecting", "sigmoid", "sign", "sin", "sinh", "sqrt",
-           "stack", "sum_to", "unary", "where", "zeros_like"]
+__all__ = ["PRIMITIVES", "binary", "broadcast_to", "cat", "cos", "cosh", "cumprod", "cumsum", "defop", "eq",
+           "exp", "flip", "gather",
+           "ge", "gt", "index", "index_put", "le", "log", "lt", "mT", "matmul", "ne", "neg", "permute",
+           "put", "reduce", "reduction", "reshape", "scatter", "selecting", "sigmoid", "sign", "sin",
+           "sinh", "sqrt", "stack", "sum_to", "take", "take_add", "unary", "where", "zeros_like"]

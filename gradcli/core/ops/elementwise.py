@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 
-from ..tensor import constant, mask, temporary
+from .. import backend
+from ..tensor import BOOL, Tensor, astype, category, constant, mask, temporary
 from .table import _call, defop
 
 # ------------------------------------------------------------------------------------------
@@ -55,7 +56,7 @@ unary("tanh", lambda xp, x: xp.tanh(x), lambda ans, x: 1 - temporary(ans * ans))
 unary("abs", lambda xp, x: xp.abs(x), lambda ans, x: sign(x))  # sign(0) = 0: abs'(0) = 0
 
 
-def selecting(name, forward, *partials, ties=False, doc=""):
+def selecting(name, forward, *partials, ties=False, promote=0, doc=""):
     """An elementwise op whose partials are masks (relu, maximum, minimum, where).
 
     The gradient is selected where the mask is nonzero, not multiplied by it: an infinite or NaN
@@ -73,7 +74,7 @@ def selecting(name, forward, *partials, ties=False, doc=""):
     def jvp(dots, ans, *xs):
         terms = [select(d, p(ans, *xs)) for p, d in zip(partials, dots) if d is not None and p is not None]
         return None if not terms else terms[0] if len(terms) == 1 else sum(terms[1:], terms[0])
-    return defop(name, forward, vjp=vjp, jvp=jvp, elementwise=True, doc=doc)
+    return defop(name, forward, vjp=vjp, jvp=jvp, elementwise=True, promote=promote, doc=doc)
 
 
 selecting("relu", lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)),
@@ -86,6 +87,7 @@ unary("sign", lambda xp, x: xp.sign(x))
 unary("floor", lambda xp, x: xp.floor(x))
 unary("ceil", lambda xp, x: xp.ceil(x))
 unary("round", lambda xp, x: xp.round(x))
+unary("trunc", lambda xp, x: xp.trunc(x))
 
 
 def _erf(x):
@@ -156,15 +158,38 @@ def _over_r2(num, y, x):
 
 binary("atan2", lambda xp, y, x: xp.atan2(y, x), lambda ans, y, x: _over_r2(x, y, x),
        lambda ans, y, x: _over_r2(-y, y, x))
+def _comparison(xp, name, x, y, boolean):
+    found = getattr(xp, name)(x, y)
+    return found if boolean else xp.astype(found, x.dtype)
+
+
+# A comparison in a rule is a 0/1 mask of the operands' dtype (a float32 gradient stays float32);
+# in a program (boolean=True) it is a boolean tensor, as in PyTorch. Neither has a gradient.
 for _name, _fn in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
                    ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal")]:
-    binary(_name, lambda xp, x, y, _fn=_fn: xp.astype(getattr(xp, _fn)(x, y), x.dtype),
-           differentiable=False, doc="a 0/1 mask: no gradient")
+    binary(_name, lambda xp, x, y, *, boolean=False, _fn=_fn: _comparison(xp, _fn, x, y, boolean),
+           differentiable=False, doc="a 0/1 mask, or booleans: no gradient")
 
-selecting("where", lambda xp, c, x, y: xp.where(c != 0, x, y),
+def _where(xp, c, x, y):
+    return xp.where(c if c.dtype == xp.bool else c != 0, x, y)
+
+
+def _is_set(c):
+    """Where a condition holds: a program's conditions are boolean, the rules' 0/1 masks."""
+    return c if category(c.dtype) == BOOL else ne(c, constant(0.0, c))
+
+
+def _is_unset(c):
+    if category(c.dtype) == BOOL:
+        return Tensor(backend.xp.logical_not(c.data), c.nd)
+    return eq(c, constant(0.0, c))
+
+
+selecting("where", _where,
           None,  # the condition is a mask: no gradient
-          lambda ans, c, x, y: ne(c, constant(0.0, c)),
-          lambda ans, c, x, y: eq(c, constant(0.0, c)))
+          lambda ans, c, x, y: _is_set(c),
+          lambda ans, c, x, y: _is_unset(c),
+          promote=1)  # x and y promote together; the condition keeps its dtype
 
 
 def _inside(x, lo, hi):
@@ -191,3 +216,68 @@ ne = _call("ne")
 # ------------------------------------------------------------------------------------------
 
 defop("detach", lambda xp, x: x, differentiable=False)
+
+
+# ------------------------------------------------------------------------------------------
+# Dtypes: casts, and the boolean results a program sees (logic, tests; comparisons above).
+# The rules keep their masks in the gradient's dtype (a float32 gradient stays float32); these
+# give the program booleans, which never carry a gradient.
+# ------------------------------------------------------------------------------------------
+
+defop("astype", lambda xp, x, *, dtype: xp.astype(x, dtype),
+      vjp=lambda g, ans, x, *, dtype: (astype(g, x.dtype),),
+      jvp=lambda dots, ans, x, *, dtype: astype(dots[0], dtype),
+      elementwise=True, backward_name="ToCopyBackward0")
+defop("cast", lambda xp, x, *, dtype: xp.astype(_truthy(xp, x) if dtype == xp.bool else x, dtype),
+      elementwise=True, differentiable=False, doc="to or from an integer or boolean dtype: a constant")
+
+def _truthy(xp, x):
+    """x as booleans: nonzero is true (NaN too), as bool(x) in PyTorch and NumPy."""
+    return x if x.dtype == xp.bool else x != 0
+
+
+defop("logical", lambda xp, x, y, *, which: getattr(xp, "logical_" + which)(_truthy(xp, x), _truthy(xp, y)),
+      elementwise=True, differentiable=False, promote=2, doc="logical and, or, xor: booleans")
+defop("logical_not", lambda xp, x: xp.logical_not(_truthy(xp, x)), elementwise=True,
+      differentiable=False)
+defop("test", lambda xp, x, *, which: _test(xp, x, which), elementwise=True, differentiable=False,
+      doc="isnan, isinf, isfinite, signbit: booleans")
+
+
+def _test(xp, x, which):
+    if which == "isneginf" or which == "isposinf":
+        return xp.logical_and(xp.isinf(x), x < 0 if which == "isneginf" else x > 0)
+    return getattr(xp, which)(x)
+
+
+# ------------------------------------------------------------------------------------------
+# Division with rounding: %, //, fmod.
+# ------------------------------------------------------------------------------------------
+
+def _fmod(xp, x, y):
+    """C's fmod: the remainder with the dividend's sign (NumPy and CuPy have it; the Array API
+    has only the divisor-signed remainder, which is moved across by one y where the signs differ)."""
+    if hasattr(xp, "fmod"):
+        return xp.fmod(x, y)
+    r = xp.remainder(x, y)
+    return xp.where((r != 0) & ((r < 0) != (x < 0)), r - y, r)
+
+
+def _floor_quotient(ans, x, y):
+    return -floor(x / y)
+
+
+def _trunc_quotient(ans, x, y):
+    return -trunc(x / y)
+
+
+floor = _call("floor")
+trunc = _call("trunc")
+# PyTorch's rules: d/dx = 1, d/dy = -floor(x / y) for remainder (Python's %, the divisor's sign),
+# -trunc(x / y) for fmod (the dividend's sign).
+binary("remainder", lambda xp, x, y: xp.remainder(x, y), lambda ans, x, y: 1, _floor_quotient,
+       backward_name="RemainderBackward0")
+binary("fmod", _fmod, lambda ans, x, y: 1, _trunc_quotient, backward_name="FmodBackward0")
+# Floor division is a step function: no gradient, as floor (PyTorch's floor_divide refuses to
+# differentiate; its div(rounding_mode='floor') gives zero, as here).
+binary("floor_divide", lambda xp, x, y: xp.floor_divide(x, y), differentiable=False)

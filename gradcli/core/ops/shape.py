@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from .. import backend
-from ..tensor import PRIMITIVES, Tensor, apply, constant
+from ..tensor import PRIMITIVES, Tensor, apply, constant, promote
 from .table import defop
 
 
@@ -114,8 +114,27 @@ def _key(lead: int, idx: tuple) -> tuple:
 def _scatter_forward(xp, a, *, idx, shape, nd):
     lead = _lead_shape(a, nd)
     out = xp.zeros(lead + shape, dtype=a.dtype)
+    if any(i is None for i in idx):  # the Array API writes through no new axis: drop them
+        a, idx = _without_new_axes(xp, a, idx, len(shape), len(lead))
     out[_key(len(lead), idx)] = a
     return out
+
+
+def _without_new_axes(xp, a, idx, rank, lead):
+    """a (the region idx selects, lead axes in front) without the size-1 axes idx's None made,
+    and idx without its None."""
+    real = sum(1 for i in idx if i is not None and i is not Ellipsis)
+    items = []
+    for i in idx:
+        items.extend([slice(None)] * (rank - real) if i is Ellipsis else [i])
+    drop, axis = [], 0
+    for i in items:
+        if i is None:
+            drop.append(axis)
+        if i is None or isinstance(i, slice):
+            axis += 1
+    kept = [d for k, d in enumerate(a.shape[lead:]) if k not in drop]
+    return xp.reshape(a, tuple(a.shape[:lead]) + tuple(kept)), tuple(i for i in items if i is not None)
 
 
 def _index_put_forward(xp, a, v, *, idx, nd, nd_v):
@@ -168,12 +187,22 @@ def _common_lead(xp, arrays, nds):
 
 def cat(tensors, axis: int) -> Tensor:
     """Join along an existing axis (negative, counted from the end)."""
+    tensors = _one_dtype(tensors)
     return apply(PRIMITIVES["cat"], *tensors, axis=axis, nds=tuple(t.nd for t in tensors))
 
 
 def stack(tensors, axis: int) -> Tensor:
     """Join along a new axis (negative, counted from the end of the result)."""
+    tensors = _one_dtype(tensors)
     return apply(PRIMITIVES["stack"], *tensors, axis=axis, nds=tuple(t.nd for t in tensors))
+
+
+def _one_dtype(tensors):
+    """Tensors of different dtypes promote before they are joined, as in torch.cat."""
+    first = tensors[0].dtype
+    if all(t.dtype == first for t in tensors):
+        return tensors
+    return promote(tensors)
 
 
 def _cat_vjp(g, ans, *xs, axis, nds):

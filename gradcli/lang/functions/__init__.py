@@ -8,8 +8,23 @@ PyTorch's.
 """
 from __future__ import annotations
 
-from . import (activations, creation, elementwise, linalg, losses, methods, nn, reductions, shapes,
-               statistics)
+from . import (
+    activations,
+    creation,
+    division,
+    elementwise,
+    indexing,
+    joining,
+    linalg,
+    logic,
+    losses,
+    methods,
+    nn,
+    reductions,
+    sequences,
+    shapes,
+    statistics,
+)
 from .base import (
     LIBRARIES,
     Context,
@@ -21,8 +36,8 @@ from .base import (
 )
 
 # Each name belongs to one family (tests/test_ops.py checks that no family replaces another's entry).
-FAMILIES = (elementwise, reductions, statistics, activations, nn, losses, linalg, shapes, creation,
-            methods)
+FAMILIES = (elementwise, logic, division, reductions, statistics, activations, nn, losses, linalg,
+            shapes, joining, sequences, indexing, creation, methods)
 
 FUNCTIONS: dict[str, Function] = {}
 ALIASES: dict[str, str] = {}

@@ -73,15 +73,6 @@ register("reciprocal", lambda ctx, x: 1.0 / to_tensor(ctx, x), ["out = reciproca
 register("rsqrt", lambda ctx, x: 1.0 / ops.sqrt(to_tensor(ctx, x)), ["out = rsqrt(x.abs() + 1)"])
 
 
-def _where(ctx, cond, x=None, y=None):
-    if x is None or y is None:
-        _fail("where(cond, x, y) needs three arguments (the one-argument form is not supported)")
-    return apply(PRIMITIVES["where"], to_tensor(ctx, cond), to_tensor(ctx, x), to_tensor(ctx, y))
-
-
-register("where", _where, ["out = where(x > y, x * y, sin(x))", "out = where(M > 0, M, x)"])
-
-
 def _clamp(ctx, x, *args, **kwargs):
     """clamp(x, min, max): number bounds pass the gradient strictly inside them; tensor bounds are
     maximum(x, min) then minimum(., max), so they get their share of the gradient (PyTorch)."""
@@ -111,8 +102,4 @@ register("clamp_min", lambda ctx, x, min: _clamp(ctx, x, min=min), ["out = clamp
 register("clamp_max", lambda ctx, x, max: _clamp(ctx, x, max=max), ["out = x.clamp_max(0.1)"])
 register("detach", lambda ctx, x: apply(PRIMITIVES["detach"], to_tensor(ctx, x)),
          ["out = detach(x) * x"])
-
-for _name, _op in [("lt", "lt"), ("le", "le"), ("gt", "gt"), ("ge", "ge"), ("eq", "eq"), ("ne", "ne")]:
-    register(_name, _binary(_op), [f"out = {_name}(x, y) * x"],
-             aliases={"lt": ["less"], "le": ["less_equal"], "gt": ["greater"],
-                      "ge": ["greater_equal"], "eq": ["equal"], "ne": ["not_equal"]}[_name])
+# where and the comparisons, which give booleans, are in logic.py.

@@ -213,18 +213,9 @@ def _floating(ctx, x) -> Tensor:
     return x
 
 
-def _count_nonzero(ctx, x, *args, **kwargs):
-    """The number of nonzero elements (NaN counts), over all dims or dim/axis: no gradient."""
-    x = _floating(ctx, x)
-    dim = _pop_dim(args, kwargs)
-    keep = _keepdim(kwargs)
-    _no_more("count_nonzero", args[1:], kwargs)
-    return ops.reduce("sum", apply(PRIMITIVES["ne"], x, constant(0.0, x)), _reduce_axes(x, dim), keep)
-
-
 def _truth(name):
     def impl(ctx, x, *args, **kwargs):
-        """all / any: 1 or 0 (gradcli's booleans, as comparisons give), over all dims or dim/axis.
+        """all / any: booleans, as comparisons give, over all dims or dim/axis.
         NaN is true, as in both libraries; all of nothing is 1, any of nothing 0."""
         x = _floating(ctx, x)
         dim = _pop_dim(args, kwargs)
@@ -232,7 +223,8 @@ def _truth(name):
         _no_more(name, args[2:], kwargs)
         test = "eq" if name == "all" else "ne"  # all: no zero; any: some nonzero
         found = ops.reduce("sum", apply(PRIMITIVES[test], x, constant(0.0, x)), _reduce_axes(x, dim), keep)
-        return apply(PRIMITIVES["eq" if name == "all" else "gt"], found, constant(0.0, found))
+        return apply(PRIMITIVES["eq" if name == "all" else "gt"], found, constant(0.0, found),
+                     boolean=True)
     return impl
 
 
@@ -240,8 +232,6 @@ register("nansum", _nan_reduction("nansum", False),
          ["out = nansum(M)", "out = torch.nansum(M, 1) * x", "out = np.nansum(M, axis=0, keepdims=True) * M"])
 register("nanmean", _nan_reduction("nanmean", True),
          ["out = nanmean(M, dim=(0, 1))", "out = np.nanmean(M, 0) * x", "out = M.nanmean(1, True) * M"])
-register("count_nonzero", _count_nonzero, ["out = count_nonzero(M * (M > 0)) * x",
-                                           "out = np.count_nonzero(M > 0, axis=0) * x"])
 register("all", _truth("all"), ["out = all(M > 0) * x + M.all(dim=1) * x", "out = np.all(M, axis=0) * x"])
 register("any", _truth("any"), ["out = any(M > 0) * x + torch.any(M > 5, 0) * x",
                                 "out = np.any(M > 0, axis=1, keepdims=True) * M"])

@@ -116,3 +116,4 @@ for _name, _op in [("lt", "lt"), ("le", "le"), ("gt", "gt"), ("ge", "ge"), ("eq"
     register(_name, _binary(_op), [f"out = {_name}(x, y) * x"],
              aliases={"lt": ["less"], "le": ["less_equal"], "gt": ["greater"],
                       "ge": ["greater_equal"], "eq": ["equal"], "ne": ["not_equal"]}[_name])
+NEW_MATH = ()

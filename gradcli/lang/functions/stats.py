@@ -1,0 +1,7 @@
+"""Special functions (filled in below)."""
+from __future__ import annotations
+
+from .base import Table
+
+TABLE = Table()
+register = TABLE.register

@@ -43,6 +43,7 @@ from .elementwise import (
                           where,
 )
 from .linalg import matmul, mT
+from . import decompositions, einsum, special  # noqa: F401 - their primitives join the table
 from .reduce import reduce, reduction
 from .shape import (
                           broadcast_to,

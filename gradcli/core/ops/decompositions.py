@@ -421,3 +421,19 @@ def _qr_jvp(dots, ans, a, *, complete):
 
 defop("qr", _qr_forward, vjp=_qr_vjp, jvp=_qr_jvp, backward_name="LinalgQrBackward0",
       doc="A = Q R, Q with orthonormal columns, R upper triangular (LAPACK's signs)")
+
+
+def singular_value_norm(x: Tensor, p, rows: int, cols: int, keepdims: bool) -> Tensor:
+    """The matrix norms of the singular values over the (negative) axes rows, cols: 'nuc' their
+    sum, 2 the largest, -2 the smallest; the other axes are a stack."""
+    from .reduce import reduce  # noqa: PLC0415
+    from .shape import permute  # noqa: PLC0415
+    nd = x.nd
+    rest = [i for i in range(nd) if i - nd not in (rows, cols)]
+    perm = rest + [nd + rows, nd + cols]
+    moved = x if perm == list(range(nd)) else permute(x, perm)
+    s = svdvals(moved)
+    out = reduce({"nuc": "sum", 2: "amax", -2: "amin"}[p], s, (-1,), False)
+    if keepdims:
+        out = reshape(out, tuple(1 if i - nd in (rows, cols) else d for i, d in enumerate(x.shape)))
+    return out

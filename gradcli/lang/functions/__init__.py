@@ -8,7 +8,8 @@ PyTorch's.
 """
 from __future__ import annotations
 
-from . import creation, elementwise, linalg, matrices, methods, nn, reductions, shapes
+from . import (creation, elementwise, linalg, matrices, methods, nn, reductions, shapes, special,
+               stats)
 from .base import (
     LIBRARIES,
     Context,
@@ -19,7 +20,7 @@ from .base import (
     to_tensor,
 )
 
-FAMILIES = (elementwise, reductions, nn, linalg, matrices, shapes, creation, methods)
+FAMILIES = (elementwise, reductions, nn, linalg, matrices, special, stats, shapes, creation, methods)
 
 FUNCTIONS: dict[str, Function] = {}
 ALIASES: dict[str, str] = {}

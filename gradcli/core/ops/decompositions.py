@@ -21,6 +21,7 @@ from ...errors import GradcliError
 from ..tensor import PRIMITIVES, Tensor, apply
 from .elementwise import eq, where
 from .linalg import (
+    _swap_last,
     any_true,
     band,
     diag_embed,
@@ -49,18 +50,36 @@ def _last_two(x: Tensor, rows, cols) -> Tensor:
     return index(x, (Ellipsis, rows, cols))
 
 
-def _divide_off_diagonal(x: Tensor, e: Tensor, what: str) -> Tensor:
+def _unused(parts) -> Tensor | None:
+    """1 per seed (lead index) where every cotangent part is entirely zero: PyTorch's "undefined
+    gradient" of an output nothing reads, whose rule then never divides. None: none given."""
+    if not parts:
+        return None
+    xp = _xp()
+    nd = parts[0].nd
+    zero = None
+    for p in parts:
+        axes = tuple(range(-p.nd, 0))
+        z = xp.all(p.data == 0, axis=axes, keepdims=True) if axes else p.data == 0
+        zero = z if zero is None else zero & z
+    return Tensor(xp.astype(zero, parts[0].dtype), nd)
+
+
+def _divide_off_diagonal(x: Tensor, e: Tensor, what: str, parts=()) -> Tensor:
     """x / e off the diagonal, 0 on it (e holds eigenvalue or singular value gaps, 1 on the
-    diagonal). A zero gap (a repeated value) is where the vectors are not unique: the quotient
-    is inf or NaN there unless x is 0 (as when nothing reads the vectors), and a warning says so."""
-    off = band(e.shape[-1], e.shape[-1], e, high=-1) + band(e.shape[-1], e.shape[-1], e, low=1)
-    from .. import backend  # noqa: PLC0415
+    diagonal). A zero gap (a repeated value) is where the vectors are not unique: as in PyTorch the
+    quotient is then inf or NaN -- unless the vectors' cotangent `parts` are all zero, which
+    PyTorch calls undefined and skips -- and a warning says so."""
+    n = e.shape[-1]
+    off = band(n, n, e, high=-1) + band(n, n, e, low=1)
     if not any_true((e.data == 0) & (off.data != 0)):
         return x / e * off
-    zero = backend.xp.zeros((), dtype=x.dtype)
-    if any_true((e.data == 0) & (x.data != 0)):
-        note(f"{what}: the derivative is undefined (inf/NaN, as in PyTorch)")
-    return where(eq(x, Tensor(zero)), Tensor(zero), x / e) * off
+    unused = _unused(parts)
+    if unused is not None and not any_true(unused.data == 0):
+        return x * 0.0  # nothing reads the vectors: nothing to divide
+    note(f"{what} is undefined (inf/NaN, as in PyTorch)")
+    quotient = x / e * off
+    return quotient if unused is None else where(unused, Tensor(_xp().zeros((), dtype=x.dtype)), quotient)
 
 
 # ------------------------------------------------------------------------------------------
@@ -108,8 +127,16 @@ defop("cholesky", _cholesky_forward, vjp=_cholesky_vjp, jvp=_cholesky_jvp,
 # eigh and eig: packed as (..., n + 1, n): row 0 the eigenvalues, rows 1.. the eigenvectors
 # ------------------------------------------------------------------------------------------
 
-def eigh(a: Tensor) -> Tensor:
-    return apply(PRIMITIVES["eigh"], a)
+def eigh(a: Tensor, uplo: str = "L") -> Tensor:
+    """uplo: the triangle LAPACK reads ('L' or 'U'); the gradient is symmetric either way."""
+    return apply(PRIMITIVES["eigh"], a, uplo=uplo)
+
+
+def _eigh_forward(xp, a, *, uplo):
+    if xp.__name__ in ("numpy", "cupy"):  # LAPACK's own choice of signs for that triangle
+        return _pack_eig(xp, *xp.linalg.eigh(a, UPLO=uplo))
+    # The Array API reads the lower triangle; the upper one is the lower triangle of A^T.
+    return _pack_eig(xp, *xp.linalg.eigh(a if uplo == "L" else _swap_last(xp, a)))
 
 
 def eig(a: Tensor) -> Tensor:
@@ -130,17 +157,17 @@ def _gaps(w: Tensor) -> Tensor:
     return unsqueeze(w, -2) - unsqueeze(w, -1) + eye(w.shape[-1], w)
 
 
-def _eigh_vjp(g, ans, a):
+def _eigh_vjp(g, ans, a, *, uplo):
     w, v = eig_parts(ans)
     gw, gv = eig_parts(g)
     vt_gv = matmul(mT(v), gv)
     inner = _divide_off_diagonal(skew(vt_gv) * 0.5, _gaps(w),
                                  "eigh: eigenvalues repeat, so the eigenvectors are not unique and "
-                                 "their gradient")
+                                 "their gradient", [gv])
     return (matmul(matmul(v, inner + diag_embed(gw)), mT(v)),)
 
 
-def _eigh_jvp(dots, ans, a):
+def _eigh_jvp(dots, ans, a, *, uplo):
     w, v = eig_parts(ans)
     dp = matmul(matmul(mT(v), sym(dots[0]) * 0.5), v)  # dA made symmetric, as the reverse rule's
     dw = diagonal(dp)
@@ -149,7 +176,7 @@ def _eigh_jvp(dots, ans, a):
     return cat([unsqueeze(dw, -2), dv], -2)
 
 
-defop("eigh", lambda xp, a: _pack_eig(xp, *xp.linalg.eigh(a)), vjp=_eigh_vjp, jvp=_eigh_jvp,
+defop("eigh", _eigh_forward, vjp=_eigh_vjp, jvp=_eigh_jvp,
       backward_name="LinalgEighBackward0",
       doc="eigenvalues (ascending) and unit eigenvectors of a symmetric matrix")
 
@@ -184,7 +211,7 @@ def _eig_vjp(g, ans, a):
     vt_gv = matmul(mT(v), gv)
     vt_gv = vt_gv - matmul(mT(v), v * unsqueeze(diagonal(vt_gv), -2))
     inner = _divide_off_diagonal(vt_gv, _gaps(w), "eig: eigenvalues repeat, so the eigenvectors "
-                                 "are not unique and their gradient")
+                                 "are not unique and their gradient", [gv])
     return (solve(mT(v), matmul(inner + diag_embed(gw), mT(v))),)
 
 
@@ -257,28 +284,30 @@ def _svd_vjp(g, ans, a, *, full):
     vhgv = skew(matmul(vh, mT(gvh)))
     inner = _divide_off_diagonal(uhgu * unsqueeze(s, -2) + unsqueeze(s, -1) * vhgv, e,
                                  "svd: singular values repeat, so the singular vectors are not "
-                                 "unique and their gradient") + diag_embed(gs)
+                                 "unique and their gradient", [gu, gvh]) + diag_embed(gs)
     if m > n:
-        gu_sinv = _over(gu, unsqueeze(s, -2), "svd")
+        gu_sinv = _over(gu, unsqueeze(s, -2), "svd", [gu])
         ga = matmul(u, inner) + gu_sinv - matmul(u, matmul(mT(u), gu_sinv))
         return (matmul(ga, vh),)
     if m < n:
-        sinv_gvh = _over(gvh, unsqueeze(s, -1), "svd")
+        sinv_gvh = _over(gvh, unsqueeze(s, -1), "svd", [gvh])
         ga = matmul(inner, vh) + sinv_gvh - matmul(matmul(sinv_gvh, mT(vh)), vh)
         return (matmul(u, ga),)
     return (matmul(matmul(u, inner), vh),)
 
 
-def _over(x: Tensor, s: Tensor, name: str) -> Tensor:
+def _over(x: Tensor, s: Tensor, name: str, parts=()) -> Tensor:
     """x / s, where a zero singular value (a rank-deficient rectangular matrix) leaves the singular
-    vectors' derivative undefined: 0 where x is 0, inf/NaN elsewhere, with a warning."""
+    vectors' derivative undefined: inf/NaN there as in PyTorch, unless nothing reads them."""
     if not any_true(s.data == 0):
         return x / s
-    zero = Tensor(_xp().zeros((), dtype=x.dtype))
-    if any_true((s.data == 0) & (x.data != 0)):
-        note(f"{name}: the matrix is rank-deficient, so its singular vectors are not unique and "
-             "their derivative is undefined (inf/NaN, as in PyTorch)")
-    return where(eq(x, zero), zero, x / s)
+    unused = _unused(parts)
+    if unused is not None and not any_true(unused.data == 0):
+        return x * 0.0
+    note(f"{name}: the matrix is rank-deficient, so its singular vectors are not unique and "
+         "their derivative is undefined (inf/NaN, as in PyTorch)")
+    quotient = x / s
+    return quotient if unused is None else where(unused, Tensor(_xp().zeros((), dtype=x.dtype)), quotient)
 
 
 def _xp():

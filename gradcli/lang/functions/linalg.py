@@ -15,7 +15,7 @@ from ...core import ops
 from ...core.ops import decompositions as dec
 from ...core.ops import linalg as la
 from ...core.ops.einsum import einsum, tensordot
-from ...core.tensor import PRIMITIVES, Tensor, apply, constant
+from ...core.tensor import PRIMITIVES, Tensor, apply, check_size, constant
 from ...errors import GradcliError
 from .base import Table, _axes, _describe, _eye_np, _fail, _int, _new, _no_more, to_tensor
 
@@ -332,3 +332,93 @@ register("trace", _numpy_trace, ["out = np.trace(M, 1) * x", "out = np.trace(res
          library="numpy")
 register("linalg.trace", _linalg_trace, ["out = np.linalg.trace(reshape(M, (1, 3, 3)) * N, offset=-1)"],
          method=False)
+
+
+# -- convolution ---------------------------------------------------------------------------------
+
+def _full_convolution(signal: Tensor, kernel: Tensor) -> Tensor:
+    """The full n-D convolution: the signal padded with zeros, its windows stacked (one per kernel
+    offset, along each axis), then contracted with the kernel. Indexing, stacking and one
+    tensordot: exact, and differentiable in both operands to any order."""
+    nd = signal.nd
+    x = signal
+    for axis in range(nd):
+        k = kernel.shape[axis]
+        if k > 1:
+            zeros = _new_zeros(x, x.shape[:axis] + (k - 1,) + x.shape[axis + 1:])
+            x = ops.cat([zeros, x, zeros], axis - nd)
+    for axis in range(nd):
+        k = kernel.shape[axis]
+        pos = 2 * axis  # each axis before this one is now a pair (kernel offset, output position)
+        length = signal.shape[axis] + k - 1
+        windows = [ops.index(x, (slice(None),) * pos + (slice(k - 1 - c, k - 1 - c + length),))
+                   for c in range(k)]
+        check_size((k,) + windows[0].shape, "convolve")
+        x = ops.stack(windows, pos - (x.nd + 1))  # (..., K_axis, L_axis, ...)
+    return tensordot(kernel, x, list(range(nd)), [2 * i for i in range(nd)])
+
+
+def _new_zeros(like: Tensor, shape) -> Tensor:
+    from ...core import backend  # noqa: PLC0415
+    return Tensor(backend.xp.zeros(tuple(shape), dtype=like.dtype))
+
+
+def _centered(x: Tensor, shape) -> Tensor:
+    idx = tuple(slice((n - m) // 2, (n - m) // 2 + m) for n, m in zip(x.shape, shape))
+    return ops.index(x, idx)
+
+
+def _convolve_modes(name, a: Tensor, v: Tensor, mode: str, same_as_first: bool) -> Tensor:
+    if a.nd != v.nd:
+        _shape_error(f"{name}: the operands must have the same number of dimensions, got shapes "
+                     f"{a.shape} and {v.shape}")
+    if a.size == 0 or v.size == 0:
+        _shape_error(f"{name}: the operands cannot be empty")
+    if mode not in ("full", "same", "valid"):
+        _fail(f"{name}: mode must be 'full', 'same' or 'valid', got {mode!r}")
+    bigger_a = all(p >= q for p, q in zip(a.shape, v.shape))
+    bigger_v = all(q >= p for p, q in zip(a.shape, v.shape))
+    if mode == "valid" and not (bigger_a or bigger_v):
+        _shape_error(f"{name}: for mode 'valid' one operand must be at least as large as the other "
+                     f"in every dimension, got shapes {a.shape} and {v.shape}")
+    # The smaller operand is the kernel: fewer windows. Convolution is symmetric.
+    signal, kernel = (a, v) if a.size >= v.size else (v, a)
+    full = _full_convolution(signal, kernel)
+    if mode == "full":
+        return full
+    if mode == "same":
+        shape = a.shape if same_as_first else tuple(max(p, q) for p, q in zip(a.shape, v.shape))
+        return _centered(full, shape)
+    return _centered(full, tuple(max(p, q) - min(p, q) + 1 for p, q in zip(a.shape, v.shape)))
+
+
+def _numpy_convolve(ctx, a, v, mode="full", **kwargs):
+    """np.convolve: 1-D, modes full / same (the longer operand's length) / valid."""
+    _no_more("convolve", (), kwargs)
+    a, v = to_tensor(ctx, a), to_tensor(ctx, v)
+    if a.nd > 1 or v.nd > 1:
+        _shape_error(f"convolve: np.convolve takes 1-D operands, got shapes {a.shape} and {v.shape} "
+                     "(scipy.signal.convolve does n-D)")
+    a = ops.reshape(a, (a.size,)) if a.nd == 0 else a
+    v = ops.reshape(v, (v.size,)) if v.nd == 0 else v
+    return _convolve_modes("convolve", a, v, mode, same_as_first=False)
+
+
+def _signal_convolve(ctx, in1, in2, mode="full", method="auto", **kwargs):
+    """scipy.signal.convolve: n-D, modes full / same (in1's shape, centered) / valid."""
+    _no_more("signal.convolve", (), kwargs)
+    if method not in ("auto", "direct", "fft"):
+        _fail(f"signal.convolve: method must be 'auto', 'direct' or 'fft', got {method!r}")
+    return _convolve_modes("signal.convolve", to_tensor(ctx, in1), to_tensor(ctx, in2), mode,
+                           same_as_first=True)
+
+
+register("convolve", _numpy_convolve, ["out = np.convolve(x, y[:2])", "out = np.convolve(x[:2], y, 'same')",
+                                       "out = np.convolve(M[0], x, mode='valid') * s",
+                                       "out = np.convolve(cat([x, y]), M[1, :2], 'same')"],
+         library="numpy")
+register("signal.convolve", _signal_convolve,
+         ["out = scipy.signal.convolve(M, N[:2, :2])", "out = scipy.signal.convolve(x[:2], y, 'same')",
+          "out = scipy.signal.convolve(M, N[1:, :2], mode='valid')",
+          "out = scipy.signal.convolve(M, N[:2], mode='same') * M"],
+         library="scipy", aliases=["signal.fftconvolve", "signal.oaconvolve"])

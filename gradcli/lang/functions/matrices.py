@@ -337,8 +337,7 @@ def _eigh(ctx, a, *args, **kwargs):
     _no_more("linalg.eigh", (), kwargs)
     a = to_tensor(ctx, a)
     _square("linalg.eigh", a)
-    # LAPACK reads the lower triangle; the upper one is the lower triangle of A^T.
-    return dec.eig_parts(dec.eigh(a if uplo == "L" else ops.mT(a)))
+    return dec.eig_parts(dec.eigh(a, uplo))
 
 
 def _eigvalsh(ctx, a, *args, **kwargs):

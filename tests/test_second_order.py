@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import sample_values
+from conftest import central_differences, sample_values
 
 from gradcli.api import Computation
 from gradcli.core import backend, engine, ops
@@ -22,9 +22,14 @@ from gradcli.lang.program import Program
 
 FAMILIES = (linalg, matrices, special, stats)
 NEW_ELEMENTWISE = set(elementwise.NEW_MATH)
+# Programs of functions registered in other families that now reach the new primitives: the matrix
+# norms of singular values (ord 2, -2, 'nuc') live in the reductions family.
+EXTRA = ["out = linalg.matrix_norm(M, 'nuc')", "out = np.linalg.norm(M, 2) * x + np.linalg.norm(N, -2)",
+         "out = linalg.norm(stack([M, N]), ord=2, dim=(0, 2), keepdim=True)", "out = norm(M, p='nuc')",
+         "out = linalg.matrix_norm(stack([M, N]), -2, dim=(-1, 0))"]
 SAMPLES = sorted({s for family in FAMILIES for fn in family.TABLE.functions.values() for s in fn.samples}
                  | {s for name, fn in elementwise.TABLE.functions.items() if name in NEW_ELEMENTWISE
-                    for s in fn.samples})
+                    for s in fn.samples} | set(EXTRA))
 # A count has no second derivative worth checking (its first is zero everywhere).
 SKIP = {s for s in SAMPLES if "matrix_rank" in s}
 
@@ -96,3 +101,15 @@ def test_hessian_matches_differences_of_the_gradient(sample, program_cache):
         got = _engine_hessian(Computation(program, values), weights, mode)
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5,
                                    err_msg=f"{sample}: the Hessian by {mode}-over-reverse")
+
+
+@pytest.mark.parametrize("sample", EXTRA)
+def test_first_order_of_the_extra_programs(sample, program_cache):
+    """test_ops.py checks registered samples; these reach new primitives through other families."""
+    program = program_cache(sample)
+    values = _values(program, sample)
+    c = Computation(program, values)
+    want = central_differences(program, values, program.input_names)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(c.jacobian(mode=mode)["matrix"], want, rtol=1e-5, atol=1e-5,
+                                   err_msg=f"{sample}: {mode} mode")

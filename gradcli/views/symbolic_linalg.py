@@ -94,7 +94,9 @@ def _cholesky_with(default_upper):
             upper = args[0]
         up = default_upper if upper is None and lower is None else (
             bool(upper) if upper is not None else not bool(lower))
-        low = _each_matrix(a, lambda m: _square("linalg.cholesky")(m).cholesky(hermitian=False),
+        # The symmetric part: its value is A's for a symmetric A, and its derivatives split between
+        # the two triangles as PyTorch's symmetric gradient does.
+        low = _each_matrix(a, lambda m: ((_square("linalg.cholesky")(m) + m.T) / 2).cholesky(hermitian=False),
                            "linalg.cholesky")
         return arr(np.swapaxes(low, -1, -2)) if up else low
     return impl

@@ -133,7 +133,7 @@ def eigh(a: Tensor, uplo: str = "L") -> Tensor:
 
 
 def _eigh_forward(xp, a, *, uplo):
-    if xp.__name__ in ("numpy", "cupy"):  # LAPACK's own choice of signs for that triangle
+    if getattr(xp, "__name__", "") in ("numpy", "cupy"):  # LAPACK's own choice of signs for that triangle
         return _pack_eig(xp, *xp.linalg.eigh(a, UPLO=uplo))
     # The Array API reads the lower triangle; the upper one is the lower triangle of A^T.
     return _pack_eig(xp, *xp.linalg.eigh(a if uplo == "L" else _swap_last(xp, a)))
@@ -200,8 +200,7 @@ def _eig_forward(xp, a):
         w, v = w.real, v.real
     if xp is np:
         return _pack_eig(np, w.astype(host.dtype), v.astype(host.dtype))
-    return _pack_eig(xp, xp.asarray(w, dtype=a.dtype, device=a.device),
-                     xp.asarray(v, dtype=a.dtype, device=a.device))
+    return _pack_eig(xp, backend.from_numpy(w, a.dtype), backend.from_numpy(v, a.dtype))
 
 
 def _eig_vjp(g, ans, a):

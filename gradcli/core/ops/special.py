@@ -53,7 +53,7 @@ def scipy_call(name: str, *arrays, **kwargs):
     host = [backend.to_numpy(a) if hasattr(a, "dtype") else a for a in arrays]
     out = getattr(_scipy_special(), name)(*host, **kwargs)
     host_dtype = [h for h in host if hasattr(h, "dtype")][-1].dtype
-    return xp.asarray(np.asarray(out, dtype=host_dtype), dtype=dtype, device=floats[-1].device)
+    return backend.from_numpy(np.asarray(out, dtype=host_dtype), dtype)  # onto the current device
 
 
 def _special_unary(name, scipy_name, partial, *, doc="", backward_name=None):

@@ -18,7 +18,6 @@ from gradcli.api import Computation
 from gradcli.core import backend, engine, ops
 from gradcli.core.tensor import Tensor
 from gradcli.lang.functions import elementwise, linalg, matrices, special, stats
-from gradcli.lang.program import Program
 
 FAMILIES = (linalg, matrices, special, stats)
 NEW_ELEMENTWISE = set(elementwise.NEW_MATH)

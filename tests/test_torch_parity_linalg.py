@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -118,6 +118,10 @@ VALUES = [
     ("out = np.linalg.solve(S, V[..., None])[..., 0]", dict(S=STACK, V=C23),
      lambda S, V: np.linalg.solve(S, V[..., None])[..., 0]),
     ("out = scipy.linalg.solve(W, D)", dict(W=WELL, D=D34), lambda W, D: scipy_linalg.solve(W, D)),
+    ("out = scipy.linalg.solve_triangular(W, D, trans=1, lower=True)", dict(W=WELL, D=D34),
+     lambda W, D: scipy_linalg.solve_triangular(W, D, trans=1, lower=True)),
+    ("c, low = scipy.linalg.cho_factor(P); out = scipy.linalg.cho_solve((c, low), x)", dict(P=SPD, x=x3),
+     lambda P, x: scipy_linalg.cho_solve(scipy_linalg.cho_factor(P), x)),
     ("out = np.linalg.pinv(C)", dict(C=C23), lambda C: np.linalg.pinv(C)),
     ("out = np.linalg.pinv(D.T)", dict(D=D34), lambda D: np.linalg.pinv(D.T)),
     ("out = np.linalg.matrix_power(W, -3)", dict(W=WELL), lambda W: np.linalg.matrix_power(W, -3)),
@@ -432,6 +436,12 @@ def _cases():
          W=WELL, D=D34)
     case("out = np.linalg.solve(S, V.unsqueeze(-1))[..., 0]",
          o(lambda S, V: la.solve(S, V.unsqueeze(-1))[..., 0]), S=STACK, V=C23)
+    case("out = torch.linalg.solve_triangular(W, D, upper=True)",
+         o(lambda W, D: la.solve_triangular(W, D, upper=True)), W=WELL, D=D34)
+    case("out = torch.linalg.solve_triangular(S, C.T, upper=False, unitriangular=True)",
+         o(lambda S, C: la.solve_triangular(S, C.T, upper=False, unitriangular=True)), S=STACK, C=C23)
+    case("out = torch.cholesky_solve(D, torch.linalg.cholesky(A @ A.T + eye(3)))",
+         o(lambda D, A: torch.cholesky_solve(D, la.cholesky(A @ A.T + eye(3)))), D=D34, A=A33)
     case("out = torch.linalg.pinv(C)", o(lambda C: la.pinv(C)), C=C23)
     case("out = torch.linalg.pinv(D.T) @ x", o(lambda D, x: la.pinv(D.T) @ x), D=D34, x=z4)
     case("out = torch.linalg.matrix_power(A, 3) + torch.matrix_power(W, -2)",
@@ -596,7 +606,7 @@ def test_parity_with_pytorch(index):
 def _parity(torch, c: Case):
     wrt = [n for n in Program(c.program).input_names if f"wrt {n}" not in c.skip]
     comp = Computation(c.program, c.values, wrt=wrt)
-    names, outs = list(c.values), ["out"]
+    names = list(c.values)
     seed = zlib.crc32(c.program.encode())
 
     def f(*xs):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ...errors import GradcliError
 from ..tensor import PRIMITIVES, Tensor, apply
-from .elementwise import eq, where
+from .elementwise import where
 from .linalg import (
     _swap_last,
     any_true,
@@ -43,11 +43,8 @@ from .table import defop
 
 
 def _host_error(name, exc, what):
-    return GradcliError(f"{name}: {what}", kind="value", hint=f"the library said: {exc}" if str(exc) else None)
-
-
-def _last_two(x: Tensor, rows, cols) -> Tensor:
-    return index(x, (Ellipsis, rows, cols))
+    return GradcliError(f"{name}: {what}", kind="value",
+                        hint=f"the library said: {exc}" if str(exc) else None)
 
 
 def _unused(parts) -> Tensor | None:

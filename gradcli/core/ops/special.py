@@ -93,6 +93,8 @@ _special_unary("gammaln", "gammaln", lambda ans, x: digamma(x), backward_name="L
                doc="log|Gamma(x)|")
 _special_unary("digamma", "digamma", lambda ans, x: polygamma(1, x), doc="Gamma'/Gamma")
 _special_unary("gamma", "gamma", lambda ans, x: ans * digamma(x), doc="Gamma(x)")
+
+
 def _polygamma_forward(xp, x, *, n):
     return scipy_call("polygamma", n, x)
 

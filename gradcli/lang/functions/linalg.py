@@ -9,15 +9,13 @@ linalg.svd Vh; scipy.linalg.cholesky is upper triangular, the others lower.
 """
 from __future__ import annotations
 
-import math
 
 from ...core import ops
-from ...core.ops import decompositions as dec
 from ...core.ops import linalg as la
 from ...core.ops.einsum import einsum, tensordot
-from ...core.tensor import PRIMITIVES, Tensor, apply, check_size, constant
+from ...core.tensor import Tensor, check_size
 from ...errors import GradcliError
-from .base import Table, _axes, _describe, _eye_np, _fail, _int, _new, _no_more, to_tensor
+from .base import Table, _axes, _eye_np, _fail, _int, _new, _no_more, to_tensor
 
 TABLE = Table()
 register = TABLE.register

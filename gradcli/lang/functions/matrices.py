@@ -465,3 +465,97 @@ register("linalg.qr", _qr_with("complete", "linalg.qr"),
          ["Q, R = scipy.linalg.qr(M[:2]); out = Q @ R", "out = scipy.linalg.qr(M, mode='economic')[1]"],
          library="scipy")
 register("qr", _qr_with("reduced", "qr"), ["Q, R = qr(M); out = Q @ R[:, 0]", "Q, R = M[:, :2].qr(); out = R"])
+
+
+# -- triangular solves and Cholesky solves (Gaussian-process code is written with them) -------------
+
+def _triangle(a: Tensor, lower: bool, unit: bool) -> Tensor:
+    """The triangle a solver reads (the other one is ignored), with 1s on the diagonal if unit."""
+    tri = la.tril(a) if lower else la.triu(a)
+    if unit:
+        eye = la.eye(a.shape[-1], a)
+        tri = tri * (1.0 - eye) + eye
+    return tri
+
+
+def _scipy_solve_triangular(ctx, a, b, trans=0, lower=False, unit_diagonal=False, **kwargs):
+    """scipy.linalg.solve_triangular(a, b, trans=0, lower=False): b a vector or a matrix."""
+    for k in ("overwrite_b", "check_finite", "debug"):
+        kwargs.pop(k, None)
+    _no_more("linalg.solve_triangular", (), kwargs)
+    a, b = to_tensor(ctx, a), to_tensor(ctx, b)
+    _square("linalg.solve_triangular", a)
+    tri = _triangle(a, bool(lower), bool(unit_diagonal))
+    if trans in (1, "T", "C"):
+        tri = ops.mT(tri)
+    elif trans not in (0, "N"):
+        _fail(f"linalg.solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
+    return _solve_checked("linalg.solve_triangular", tri, b, b.nd == 1)
+
+
+def _torch_solve_triangular(ctx, a, b, *, upper=None, left=True, unitriangular=False, **kwargs):
+    """torch.linalg.solve_triangular(A, B, *, upper, left=True): B a (stack of) matrices."""
+    _no_more("linalg.solve_triangular", (), kwargs)
+    if upper is None:
+        _fail("linalg.solve_triangular needs upper=True or upper=False (PyTorch requires it)")
+    a, b = to_tensor(ctx, a), to_tensor(ctx, b)
+    _square("linalg.solve_triangular", a)
+    tri = _triangle(a, not upper, bool(unitriangular))
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return ops.mT(_solve_checked("linalg.solve_triangular", ops.mT(tri), ops.mT(b), False))
+    return _solve_checked("linalg.solve_triangular", tri, b, False)
+
+
+def _cho_factor(ctx, a, lower=False, **kwargs):
+    """scipy.linalg.cho_factor: (the Cholesky factor, lower). SciPy leaves whatever was in the
+    other triangle; here it is zero (cho_solve reads one triangle either way)."""
+    for k in ("overwrite_a", "check_finite"):
+        kwargs.pop(k, None)
+    _no_more("linalg.cho_factor", (), kwargs)
+    factor = _cholesky_with(True, "linalg.cho_factor", reads_upper=True)(ctx, a, lower=bool(lower))
+    return factor, int(bool(lower))  # 0/1: a program can bind it (c, low = cho_factor(A))
+
+
+def _cho_solve(ctx, c_and_lower, b, **kwargs):
+    """scipy.linalg.cho_solve((c, lower), b): A^-1 b with A = c c^T (lower) or c^T c (upper)."""
+    for k in ("overwrite_b", "check_finite"):
+        kwargs.pop(k, None)
+    _no_more("linalg.cho_solve", (), kwargs)
+    if not isinstance(c_and_lower, (tuple, list)) or len(c_and_lower) != 2:
+        _fail("linalg.cho_solve takes (c, lower) as its first argument, as cho_factor returns it")
+    c, lower = to_tensor(ctx, c_and_lower[0]), bool(c_and_lower[1])
+    low = la.tril(c) if lower else ops.mT(la.triu(c))
+    return _cholesky_solve_with(low, to_tensor(ctx, b), b_vector=to_tensor(ctx, b).nd == 1)
+
+
+def _cholesky_solve_with(low: Tensor, b: Tensor, b_vector: bool) -> Tensor:
+    y = _solve_checked("linalg.cho_solve", low, b, b_vector)
+    return _solve_checked("linalg.cho_solve", ops.mT(low), y, b_vector)
+
+
+def _torch_cholesky_solve(ctx, b, factor, upper=False, **kwargs):
+    """torch.cholesky_solve(B, L, upper=False): A^-1 B with A = L L^T (B a matrix)."""
+    _no_more("cholesky_solve", (), kwargs)
+    factor, b = to_tensor(ctx, factor), to_tensor(ctx, b)
+    low = ops.mT(la.triu(factor)) if upper else la.tril(factor)
+    return _cholesky_solve_with(low, b, b_vector=False)
+
+
+register("linalg.solve_triangular", _torch_solve_triangular,
+         ["out = linalg.solve_triangular(M + 2 * eye(3), N, upper=True)",
+          "out = linalg.solve_triangular(M + 2 * eye(3), N[:2], upper=False, left=False)",
+          "out = linalg.solve_triangular(M, N, upper=False, unitriangular=True)"], method=False)
+register("linalg.solve_triangular", _scipy_solve_triangular,
+         ["out = scipy.linalg.solve_triangular(M + 2 * eye(3), x)",
+          "out = scipy.linalg.solve_triangular(M + 2 * eye(3), N, trans='T', lower=True)"],
+         library="scipy")
+register("linalg.cho_factor", _cho_factor, [f"c, low = scipy.linalg.cho_factor({_SPD}); out = c * (low + 1)",
+                                            f"c, low = scipy.linalg.cho_factor({_SPD}, lower=True); "
+                                            "out = scipy.linalg.cho_solve((c, low), x)"],
+         library="scipy")
+register("linalg.cho_solve", _cho_solve,
+         [f"out = scipy.linalg.cho_solve(scipy.linalg.cho_factor({_SPD}), x)",
+          f"out = scipy.linalg.cho_solve((linalg.cholesky({_SPD}), True), N)"], library="scipy")
+register("cholesky_solve", _torch_cholesky_solve,
+         [f"out = torch.cholesky_solve(N, linalg.cholesky({_SPD}))",
+          f"out = torch.cholesky_solve(N, linalg.cholesky({_SPD}, upper=True), upper=True)"])

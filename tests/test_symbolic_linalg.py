@@ -69,6 +69,9 @@ CASES = [
      lambda: (1 + sp.erf(x / sp.sqrt(2))) / 2 + sp.loggamma(2) - sp.loggamma(sp.Rational(3, 2))
      - sp.log(3 * sp.pi) / 2 - 2 * sp.log(1 + x ** 2 / 3)),
     ("out = stats.poisson.logpmf(3., x)", {"x": 0.7}, lambda: 3 * sp.log(x) - sp.log(6) - x),
+    ("out = scipy.special.softmax(M)", {"M": A22},
+     lambda: (lambda E: [e / sum(E) for e in E])([sp.exp(e) for e in T("M", 2, 2).reshape(-1)])),
+    ("out = np.max(M, 0)", {"M": A22}, lambda: (lambda X: [sp.Max(X[0, 0], X[1, 0]), sp.Max(X[0, 1], X[1, 1])])(T("M", 2, 2))),
 ]
 
 

@@ -169,6 +169,8 @@ VALUES = [
     ("out = special.expit(x) + special.logit(q) + special.log_expit(y)", dict(x=x3, y=y3, q=PROB),
      lambda x, y, q: special.expit(x) + special.logit(q) + special.log_expit(y)),
     # special functions
+    ("out = scipy.special.softmax(A) + special.log_softmax(A, axis=0)", dict(A=A33),
+     lambda A: special.softmax(A) + special.log_softmax(A, axis=0)),
     ("out = special.gammaln(x * 3) + special.gamma(x * 3)", dict(x=x3),
      lambda x: special.gammaln(x * 3) + special.gamma(x * 3)),
     ("out = special.digamma(x * 3) + special.psi(p) + special.polygamma(3, p)", dict(x=x3, p=P3),

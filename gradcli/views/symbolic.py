@@ -160,6 +160,15 @@ def _softmax(log: bool):
     return impl
 
 
+def _softmax_over(x, axis, log: bool):
+    """scipy.special.softmax(x, axis=None): over every element unless an axis is given."""
+    x = arr(x)
+    if axis is not None:
+        return _softmax(log)(x, axis)
+    flat = x.reshape(-1)
+    return arr(_softmax(log)(flat, 0).reshape(x.shape))
+
+
 def _matmul(a, b):
     a, b = arr(a), arr(b)
     if a.ndim == 0 or b.ndim == 0:
@@ -398,6 +407,10 @@ for _name in ("zeros", "ones", "full", "eye", "arange", "linspace", "zeros_like"
 # Linear algebra, special functions, statistics and the newer elementwise math: their own module.
 TABLE.update(symbolic_linalg.TABLE)
 UNSUPPORTED.update(symbolic_linalg.UNSUPPORTED)
+# NumPy's max/min with an axis are the values alone: the same formula as PyTorch's reduction.
+TABLE["numpy.max"], TABLE["numpy.min"] = TABLE["max"], TABLE["min"]
+TABLE["scipy.softmax"] = lambda x, axis=None: _softmax_over(x, axis, log=False)
+TABLE["scipy.log_softmax"] = lambda x, axis=None: _softmax_over(x, axis, log=True)
 
 
 def _canonical(name: str, library: str) -> str:
@@ -405,7 +418,9 @@ def _canonical(name: str, library: str) -> str:
     if library != "torch":
         key = f"{library}.{name}"
         key = functions.ALIASES.get(key, key)
-        if key in TABLE or key in UNSUPPORTED:
+        # An entry of that library's own (np.var, scipy.special.softmax) never falls back to
+        # PyTorch's formula: without a translation of its own it is named as untranslated.
+        if key in TABLE or key in UNSUPPORTED or key in functions.FUNCTIONS:
             return key
     return functions.ALIASES.get(name, name)
 

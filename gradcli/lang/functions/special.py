@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from ...core import ops
 from ...core.ops import special as sp
 from ...core.tensor import PRIMITIVES, Tensor, apply
 from .base import Table, _describe, _fail, _int, _no_more, to_tensor
@@ -123,3 +124,30 @@ def _stdtr(ctx, df, t, **kwargs):
 
 
 register("stdtr", _stdtr, ["out = special.stdtr(3., x) * y", "out = special.stdtr(1.5, M * 4)"])
+
+
+def _scipy_softmax(log: bool):
+    """scipy.special.softmax / log_softmax(x, axis=None): over ALL elements unless an axis is given
+    (PyTorch's softmax takes one dim)."""
+    name = "log_softmax" if log else "softmax"
+
+    def impl(ctx, x, axis=None, **kwargs):
+        _no_more(name, (), kwargs)
+        x = to_tensor(ctx, x)
+        if axis is None:
+            flat = ops.reshape(x, (max(x.size, 1),) if x.nd else (1,))
+            return ops.reshape(apply(PRIMITIVES[name], flat, axis=-1), x.shape)
+        if isinstance(axis, (tuple, list)):
+            _fail(f"special.{name}: a tuple of axes is not supported (give one axis, or None)")
+        axis = _int(axis, f"special.{name}: axis")
+        if not -max(x.nd, 1) <= axis < max(x.nd, 1):
+            _fail(f"special.{name}: axis {axis} is out of range for shape {x.shape}")
+        return apply(PRIMITIVES[name], x, axis=axis - x.nd if axis >= 0 else axis)
+    return impl
+
+
+register("softmax", _scipy_softmax(False), ["out = scipy.special.softmax(M) * N",
+                                            "out = special.softmax(x, axis=0) * y"], library="scipy")
+register("log_softmax", _scipy_softmax(True), ["out = scipy.special.log_softmax(M) * N",
+                                               "out = special.log_softmax(M, axis=1) * N"],
+         library="scipy")

@@ -84,7 +84,7 @@ register("det", _det, ["out = det(M * s)", "out = M.det() * x"])
 register("linalg.slogdet", _slogdet, ["out = linalg.slogdet(M)[1] * linalg.slogdet(M)[0]",
                                       "sign, out = np.linalg.slogdet(stack([M, N]))"], method=False)
 register("slogdet", _slogdet, ["out = slogdet(M @ M.T + eye(3))[1]"])
-register("logdet", _logdet, ["out = logdet(M @ M.T + eye(3))", "out = (N @ N.T + s * s).logdet()"])
+register("logdet", _logdet, ["out = logdet(M @ M.T + eye(3))", "out = (N @ N.T + eye(3) * (s * s + 1)).logdet()"])
 
 
 # -- solve -------------------------------------------------------------------------------------

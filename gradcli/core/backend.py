@@ -163,10 +163,15 @@ class FloatingPointWatch:
         np.seterrcall(self._old_call)
         return False
 
+    def note(self, message: str) -> None:
+        """A warning a rule gives in its own words (a derivative undefined at this point), once."""
+        self.seen[(message, None)] = None
+
     def messages(self) -> list[str]:
         """The warnings so far, handed over once (a caller that ignores them discards them)."""
         seen, self.seen = self.seen, {}
-        return [f"{kind} in {label}: the result holds NaN or inf, as in NumPy and PyTorch"
+        return [label if kind is None else
+                f"{kind} in {label}: the result holds NaN or inf, as in NumPy and PyTorch"
                 for label, kind in seen]
 
 

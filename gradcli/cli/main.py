@@ -143,13 +143,17 @@ def _finish(code: int) -> int:
 
 def entry() -> None:
     """The console script: signals first, complete streams, then the command."""
-    from ..io.interrupts import install  # noqa: PLC0415
-    install()
+    from ..io import interrupts  # noqa: PLC0415
+    interrupts.install()
     code = 130
     try:
+        with interrupts.whole():  # orjson's module init crashes (SIGSEGV) if a Ctrl-C lands in it
+            import orjson  # noqa: F401, PLC0415
         from ..io.files import complete_streams  # noqa: PLC0415
         complete_streams()
         code = main()
+        code = _finish(code)
     except BaseException as exc:  # noqa: BLE001 - a signal between the steps above
         code = getattr(exc, "exit_code", 130)
-    sys.exit(_finish(code))
+    interrupts.release()
+    sys.exit(code)

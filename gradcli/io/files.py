@@ -59,17 +59,17 @@ def check_destination(path: str, option: str = "--save") -> None:
             raise GradcliError(f"{option}: cannot write {path}: permission denied", kind="io")
         return
     try:
-        fd, tmp = _temporary(real)
+        fd, tmp = _temporary(real, ".probe")
     except OSError as exc:
         raise _cannot(option, path, exc) from None
     os.close(fd)
     _unlink(tmp)
 
 
-def _temporary(real: str) -> tuple[int, str]:
+def _temporary(real: str, suffix: str = ".tmp") -> tuple[int, str]:
     import tempfile  # noqa: PLC0415
     directory, name = os.path.split(real)
-    return tempfile.mkstemp(prefix=f".{name}.gradcli-", suffix=".tmp", dir=directory or ".")
+    return tempfile.mkstemp(prefix=f".{name}.gradcli-", suffix=suffix, dir=directory or ".")
 
 
 def _unlink(path: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 
 
 class Interrupted(BaseException):
@@ -39,6 +40,28 @@ def install() -> None:
     with contextlib.suppress(ValueError, OSError):  # not the main thread: leave the defaults
         signal.signal(signal.SIGINT, _handler)
         signal.signal(signal.SIGTERM, _handler)
+        sys.unraisablehook = _redeliver(sys.unraisablehook)
+
+
+def _redeliver(previous):
+    """A signal that lands in code whose exceptions Python ignores (a weakref callback inside
+    the import system, a __del__) would print "Exception ignored ... Traceback" and be lost:
+    send it again instead, to be raised where the program goes on."""
+    def hook(unraisable):
+        exc = unraisable.exc_value
+        if isinstance(exc, Interrupted):
+            signal.raise_signal(exc.exit_code - 128)
+            return
+        previous(unraisable)
+    return hook
+
+
+def release() -> None:
+    """As the process ends, with its output complete and its exit code known: a signal now
+    changes nothing (and no handler runs while Python shuts down)."""
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 @contextlib.contextmanager

@@ -996,7 +996,7 @@ def _nonfinite_warning(ndjson, npz, save) -> None:
 
 # The values a chunk's graph holds at once, at most (float64: 8 bytes each): a long program
 # keeps about one value per instruction and point, so its chunks hold fewer points.
-CHUNK_VALUES = 1 << 23
+CHUNK_VALUES = 1 << 24
 
 
 def _default_chunk(steps: int, row: int, cap: int) -> int:

@@ -49,7 +49,7 @@ def has_nonfinite(result: dict) -> bool:
     return False
 
 
-SLICE = 1 << 16  # array elements encoded at once: memory stays bounded whatever the size
+SLICE = 1 << 14  # array elements encoded at once: memory stays bounded whatever the size
 
 
 def json_pieces(value, flags: dict):
@@ -77,9 +77,18 @@ def _array_pieces(arr: np.ndarray, flags: dict):
     else:
         step = max(1, SLICE // max(1, row))
         for start in range(0, arr.shape[0], step):
-            text = orjson.dumps(_plain(arr[start:start + step], flags))
+            block = _plain(arr[start:start + step], flags)
+            _reserve(64 * step * row)
+            text = orjson.dumps(block)
             yield (b"," if start else b"") + text[1:-1]
     yield b"]"
+
+
+def _reserve(nbytes: int) -> None:
+    """Raise MemoryError now if `nbytes` cannot be had: orjson crashes (a segfault) where it
+    cannot allocate its output, as under an address-space limit, instead of raising."""
+    room = bytearray(nbytes)
+    del room
 
 
 def write_json(result: dict, write) -> bool:

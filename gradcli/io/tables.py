@@ -107,11 +107,13 @@ def matrix_table(title: str, matrix, rows: list, cols: list, precision: int, con
             break
         widths.append(w)
         fit += 1
-    heading = title + (f"  (every entry times 1e{exponent:+03d})" if exponent else "")
-    console.print(Text(heading, style="bold"))
+    console.print(Text(title, style="bold"))
     if fit == 0 and cols:
         _matrix_lines(matrix[:shown_rows], rows[:shown_rows], cols, precision, console)
     else:
+        if exponent:  # on a line of its own, never wrapped: the factor must be read whole
+            console.print(Text(f"every entry times 1e{exponent:+03d}:", style="bold"),
+                          soft_wrap=True)
         table = Table(header_style="bold")
         table.add_column("", style="cyan", no_wrap=True, min_width=label_w)
         for j in range(fit):

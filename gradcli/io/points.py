@@ -84,8 +84,11 @@ class Source:
         self.required = [n for n, info in program.inputs.items()
                          if n not in shared and info.default is None]
         self.total = None  # bytes (text) or points (binary), when known
-        # the program's instructions: each holds a value per point while a chunk is computed
-        self.steps = sum(max(1, len(stmt.code)) for stmt in program.statements)
+        # the values the program makes (an op each; names and numbers make none): each holds
+        # a value per point while a chunk is computed
+        self.steps = sum(max(1, sum(1 for kind, _, _ in stmt.code if kind in _MAKES_VALUES)
+                             + (stmt.kind in ("update", "setitem")))  # x += v, x[i] = v: one more
+                         for stmt in program.statements)
 
     def where(self, chunk: Chunk, pos: int) -> str:
         if chunk.lines is not None:
@@ -96,6 +99,9 @@ class Source:
         unknown = [n for n in names if n not in self.allowed]
         if unknown:
             raise _located(unknown_input(self.program, unknown[0]), where)
+
+
+_MAKES_VALUES = {"binop", "unary", "compare", "call", "method", "attribute", "subscript", "list"}
 
 
 def open_source(path: str, program: Program, shared: set, size: int | None):
@@ -248,9 +254,12 @@ def _parse_one_object_per_line(texts: list[str]) -> list | None:
     # orjson keeps the last of repeated keys. Every key is a string followed by a colon, so the
     # text has at least as many `":` as the objects have keys, and more where a key repeats
     # (or a string holds `":`): then the line-by-line parser decides, and names the line.
-    if len(_KEY_END.findall(text)) != sum(map(len, objects)):
-        return None
-    return objects
+    keys = sum(map(len, objects))
+    if '" ' in text or '"\t' in text:  # space before a colon is possible: the exact count
+        colons = len(_KEY_END.findall(text))
+    else:  # the common case (json.dumps, orjson), counted in C without a regex
+        colons = text.count('":')
+    return objects if colons == keys else None
 
 
 _KEY_END = re.compile(r'"\s*:')
@@ -995,7 +1004,7 @@ def _nonfinite_warning(ndjson, npz, save) -> None:
 
 
 # The values a chunk's graph holds at once, at most (float64: 8 bytes each): a long program
-# keeps about one value per instruction and point, so its chunks hold fewer points.
+# keeps about one value per op and point, so its chunks hold fewer points.
 CHUNK_VALUES = 1 << 24
 
 

@@ -42,7 +42,7 @@ def gradcli(*args) -> list[str]:
 
 def run(*args, env=None, timeout=120, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(gradcli(*args), cwd=ROOT, env=env or ENV, capture_output=True,
-                          timeout=timeout, **kw)
+                          timeout=timeout, check=False, **kw)
 
 
 def start(*args, env=None, **kw) -> subprocess.Popen:
@@ -141,7 +141,7 @@ def test_a_signal_while_saving_leaves_the_old_file_or_the_new_one_whole(old_file
 
 def test_a_size_limit_keeps_the_old_file(old_file):
     proc = subprocess.run(["prlimit", "--fsize=1000000", *gradcli("eval", BIG, "--save", old_file)],
-                          cwd=ROOT, env=ENV, capture_output=True, timeout=120)
+                          cwd=ROOT, env=ENV, capture_output=True, timeout=120, check=False)
     assert proc.returncode == 2
     assert b"--save: cannot write" in proc.stderr and b"File too large" in proc.stderr
     no_traceback(proc.stderr)
@@ -163,7 +163,7 @@ ls -a {tmp_path}/disk
     (tmp_path / "disk").mkdir()
     try:
         proc = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=ROOT, env=ENV,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, check=False)
     except FileNotFoundError:
         pytest.skip("no unshare")
     if "rc=" not in proc.stdout:
@@ -294,7 +294,7 @@ def test_large_json_under_an_address_space_limit(megabytes):
     encoded a slice at a time, and memory that really runs out is exit 2 with a message."""
     proc = subprocess.run(["prlimit", f"--as={megabytes * 1000000}",
                            *gradcli("eval", "y = ones(10000000)", "--json")],
-                          cwd=ROOT, env=ENV, capture_output=True, timeout=300)
+                          cwd=ROOT, env=ENV, capture_output=True, timeout=300, check=False)
     assert proc.returncode in (0, 2), (proc.returncode, proc.stderr[-300:])
     if proc.returncode == 0:
         assert len(proc.stdout) == 40000032 and proc.stdout.endswith(b"1.0]}}\n")
@@ -375,7 +375,7 @@ def test_ctrl_c_while_starting_prints_no_traceback():
 # ================================================================================================
 
 def _npy_header(shape, fortran=False, descr="<f8") -> bytes:
-    text = "{'descr': '%s', 'fortran_order': %s, 'shape': %r, }" % (descr, fortran, shape)
+    text = f"{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {shape!r}, }}"
     text += " " * (63 - (10 + len(text)) % 64) + "\n"
     return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text.encode()
 
@@ -424,7 +424,7 @@ def test_a_hostile_npy_is_exit_2_with_a_message(tmp_path, name, how):
 def test_a_chunk_size_beyond_int64_is_exit_2(tmp_path, command):
     extra = ("--points", _points_file(tmp_path, 3)) if command == "eval" else ("--at", "x=1,2")
     for size in (2 ** 63, 2 ** 64, 10 ** 30):
-        code, out, err = inprocess(command, "y = x * 2", *extra, "--chunk-size", size)
+        code, _out, err = inprocess(command, "y = x * 2", *extra, "--chunk-size", size)
         assert code == 2 and b"--chunk-size must be at most" in err, err
         no_traceback(err)
 
@@ -443,7 +443,7 @@ sys.exit(code)
 
 def peak_run(*args, timeout=300) -> tuple[subprocess.CompletedProcess, float]:
     proc = subprocess.run([sys.executable, "-c", _PEAK, *map(str, args)], cwd=ROOT, env=ENV,
-                          capture_output=True, timeout=timeout)
+                          capture_output=True, timeout=timeout, check=False)
     peak = [line for line in proc.stderr.decode().splitlines() if line.startswith("PEAK_KB")]
     return proc, int(peak[-1].split()[1]) / 1024 if peak else float("nan")
 
@@ -481,7 +481,7 @@ def test_a_compressed_bomb_is_refused_from_its_headers(tmp_path, shape):
 def test_points_are_as_strict_as_inputs(tmp_path, text, message):
     path = tmp_path / "p.ndjson"
     path.write_text(text)
-    code, out, err = inprocess("eval", "y = x * 2", "--points", path)
+    code, _out, err = inprocess("eval", "y = x * 2", "--points", path)
     assert code == 2 and message.encode() in err, err
 
 

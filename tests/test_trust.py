@@ -209,7 +209,7 @@ def test_no_warning_from_the_rule_of_a_constant_exponent():
 
 
 def test_explain_warnings_name_the_rule():
-    code, out, err = run(["explain", "out = (x - 3)**y", "--at", "x=1,y=2"])
+    code, _out, err = run(["explain", "out = (x - 3)**y", "--at", "x=1,y=2"])
     assert code == 0
     # d/dy (x-3)^y = (x-3)^y log(x-3): log(-2) is NaN in the rule, as in PyTorch
     assert "the gradient of pow" in err and "invalid value in log:" not in err
@@ -227,12 +227,12 @@ def test_underflow_to_zero_is_not_a_warning():
     ("y = exp(x)", "x=1000", "overflow in exp: it gives inf or -inf"),
 ])
 def test_warnings_say_what_the_operation_gave(program, at, words):
-    code, out, err = run(["eval", program, "--at", at])
+    code, _out, err = run(["eval", program, "--at", at])
     assert code == 0 and words in err and "NaN or inf, as in" not in err
 
 
 def test_a_cast_names_itself():
-    code, out, err = run(["eval", "y = x * 2", "--at", "x=1e300", "--dtype", "float32"])
+    code, _out, err = run(["eval", "y = x * 2", "--at", "x=1e300", "--dtype", "float32"])
     assert code == 0
     assert "overflow in the cast of the input x to float32" in err
     assert " in ?" not in err
@@ -249,7 +249,7 @@ def test_nan_in_a_table_is_shown_and_flagged():
 
 def test_nan_in_a_saved_file_is_flagged(tmp_path):
     path = tmp_path / "r.npz"
-    code, out, err = run(["eval", "y = log(x)", "--at", "x=[-1, 1]", "--save", path, "--json"])
+    code, _out, err = run(["eval", "y = log(x)", "--at", "x=[-1, 1]", "--save", path, "--json"])
     assert code == 0 and f"{path} holds them as they are" in err
     assert np.isnan(np.load(path)["outputs/y"][0])
 
@@ -316,7 +316,7 @@ def test_a_jacobian_table_never_shows_part_of_a_number(columns):
 def test_value_tables_wrap_between_numbers(columns):
     values = [1.23456789e-05 * (k + 1) * (-1) ** k for k in range(30)]
     at = "x=[" + ",".join(repr(v) for v in values) + "]"
-    code, out, err = run(["eval", "y = x * 1", "--output", "y", "--at", at], columns=columns)
+    code, out, _err = run(["eval", "y = x * 1", "--output", "y", "--at", at], columns=columns)
     assert code == 0 and "…" not in out
     shown = [float(t) for t in NUMBER.findall(out.split("outputs", 1)[1])
              if "e-" in t or "." in t]

@@ -107,7 +107,8 @@ def atomic_file(path: str, option: str = "--save"):
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
-            os.fchmod(f.fileno(), _mode_for(real))
+            if hasattr(os, "fchmod"):  # mkstemp makes 0600: give it the mode open() would
+                os.fchmod(f.fileno(), _mode_for(real))
             os.fsync(f.fileno())  # the data is on disk before the name points at it
         os.replace(tmp, real)
         done = True

@@ -85,7 +85,7 @@ def shared_exponent(values: np.ndarray, precision: int) -> int:
     finite = finite[finite > 0]
     if finite.size == 0:
         return 0
-    e = int(math.floor(math.log10(float(finite.max()))))
+    e = math.floor(math.log10(float(finite.max())))
     return e if e < -4 or e >= precision else 0
 
 

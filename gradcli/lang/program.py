@@ -43,11 +43,11 @@ class Program:
         self._analyse(frozenset(given))
 
     @classmethod
-    def from_parts(cls, parts: list[str]) -> "Program":
+    def from_parts(cls, parts: list[str]) -> Program:
         """Several PROGRAM arguments are consecutive statements."""
         return cls("\n".join(parts))
 
-    def given(self, names) -> "Program":
+    def given(self, names) -> Program:
         """This program with values given for `names`: a constant's name among them that the
         program reads before binding becomes an input. Same statements, analysed again."""
         wanted = self.given_constants | {n for n in names if n in self.constant_reads}

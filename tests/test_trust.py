@@ -191,8 +191,11 @@ def test_inputs_file_and_points_follow_the_same_rule(tmp_path):
     code, out, err = run(["eval", "y = e * x", "--points", points])
     assert code == 0, err
     assert [strict_loads(line)["outputs"]["y"] for line in out.splitlines()] == [2.0, 20.0]
-    code, out, err = run(["eval", "y = e * x", "--points", points, "--at", "e=5"])
-    assert code == 0, err  # e shared by --at, x from the file... and e from the file too: the file wins
+    only_x = tmp_path / "x.ndjson"
+    only_x.write_text('{"x": 2}\n{"x": 3}\n')
+    code, out, err = run(["eval", "y = e * x", "--points", only_x, "--at", "e=5"])
+    assert code == 0, err  # e shared by every point, given with --at
+    assert [strict_loads(line)["outputs"]["y"] for line in out.splitlines()] == [10.0, 15.0]
 
 
 def test_a_value_can_still_use_the_constant():

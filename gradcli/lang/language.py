@@ -357,8 +357,9 @@ class _Compiler:
                 code.append(("const", self.constant(node), pos))
             elif isinstance(node, ast.Name):
                 self.check_name(node, node.id)
-                if node.id not in CONSTANTS or node.id in self.bound:
-                    reads.append((node.id, *pos))
+                # Constant names (e, pi) are reads too: the program's analysis decides whether
+                # one is the constant or an input given a value (program.py).
+                reads.append((node.id, *pos))
                 code.append(("name", node.id, pos))
             elif isinstance(node, ast.BinOp):
                 op = BINOPS.get(type(node.op))

@@ -147,8 +147,8 @@ def sparse_table(result, precision, console, max_rows: int = MAX_ROWS) -> None:
     sparse, rows, cols = result["sparse"], result["rows"], result["cols"]
     m, n = sparse["shape"]
     count = len(sparse["value"])
-    how = (f"mode {result['mode']}" if "mode" in result else f"{result['colours']} colours") + \
-        f", {result['passes']} passes"
+    how = (f"mode {result['mode']}" if "mode" in result else _count(result["colours"], "colour")) + \
+        ", " + _count(result["passes"], "pass")
     title = "Jacobian" if "mode" in result else "Hessian"
     console.print(Text(f"{title}, sparse: {count} nonzeros of {m} x {n}  ({how})", style="bold"))
     shown = slice(0, max_rows)  # only what is shown becomes Python objects: there may be millions
@@ -170,6 +170,10 @@ def sparse_table(result, precision, console, max_rows: int = MAX_ROWS) -> None:
     if count > max_rows:
         console.print(Text(f"showing {max_rows} of {count}; --json or --save FILE.npz has all of "
                            "them", style="dim"))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith("s") else "s")
 
 
 def layers(matrix, result, precision, console, max_layers: int = 8) -> None:
@@ -213,7 +217,7 @@ def tables(result: dict, precision: int, console) -> None:
         sparse_table(result, precision, console)
     if result.get("matrix") is not None and result.get("rows") is not None:
         title = "Hessian" if "hessian" in result else "Jacobian"
-        extra = f"  (mode {result['mode']}, {result['passes']} passes)" if "mode" in result else ""
+        extra = f"  (mode {result['mode']}, {_count(result['passes'], 'pass')})" if "mode" in result else ""
         matrix = np.asarray(result["matrix"])
         if matrix.ndim == 3:  # one Hessian per output element
             layers(matrix, result, precision, console)

@@ -409,12 +409,15 @@ class Computation:
                                f"{len(self.outputs)} ({', '.join(self.outputs)})", kind="usage",
                                hint="pick one with --output NAME")
         (name, out), = self.outputs.items()
+        if out.size != 1 and command == "grad":  # PyTorch's words for out.backward() of a vector
+            raise GradcliError("grad can be implicitly created only for scalar outputs: "
+                               f"{name!r} has shape {out.shape} ({out.size} elements)",
+                               kind="gradient", hint=f"differentiate {name}.sum(), or give v with "
+                               "backward --gradient V, or get every row with jacobian")
         if out.size != 1:
             raise GradcliError(f"{command} needs a scalar output, {name!r} has shape {out.shape} "
                                f"({out.size} elements)", kind="usage",
-                               hint="reduce it (e.g. .sum()) or use " +
-                                    ("backward --gradient V or jacobian" if command == "grad"
-                                     else "jacobian"))
+                               hint="reduce it (e.g. .sum()) or use jacobian")
         return name, out
 
     def _gradient_tensors(self, out: Tensor, seed: Tensor | None = None) -> list[Tensor]:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import compute, derivatives, mathviews
+from . import compute, derivatives, mathviews, script
 
 _SETTINGS = {"add_completion": False, "pretty_exceptions_enable": False, "rich_markup_mode": None,
              "context_settings": {"help_option_names": ["-h", "--help"]}}
@@ -22,7 +22,7 @@ COMMANDS = [
     ("eval", compute.eval_), ("backward", compute.backward), ("grad", compute.grad),
     ("jacobian", compute.jacobian), ("jvp", derivatives.jvp), ("hessian", derivatives.hessian),
     ("check", mathviews.check), ("symbolic", mathviews.symbolic), ("explain", mathviews.explain),
-    ("graph", mathviews.graph),
+    ("graph", mathviews.graph), ("run", script.run),
 ]
 for _name, _function in COMMANDS:
     app.command(_name)(_function)

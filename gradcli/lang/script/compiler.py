@@ -128,10 +128,14 @@ class Compiler:
         if not fns:
             return lambda f: None
 
+        lines = tuple(c[1] for c in compiled)
+
         def run(f):
             i = 0
+            rt = runtime.RT
             try:
                 for i, fn in enumerate(fns):
+                    rt.line = lines[i]
                     signal = fn(f)
                     if signal is not None:
                         return signal

@@ -34,6 +34,7 @@ class Runtime:
         self._generator = None
         self.print_options = None  # printing.PrintOptions, made on first use
         self.hooks = None  # events.Recorder when the run is observed (--json, --explain, -f)
+        self.line = None  # the line of the statement running (for events)
 
     @property
     def generator(self):

@@ -104,23 +104,22 @@ def _f32(x) -> np.float32:
     return np.float32(x)
 
 
-def _fma32(a, b, c) -> np.ndarray:
+def _fma32(a, b, c, *, subnormals: bool = True) -> np.ndarray:
     """a * b + c rounded once to float32, as a fused multiply-add does.
 
     The product of two float32 values is exact in double, so the double sum is off by at
     most half a double ulp; rounding it to float32 is then exact unless it lands on a
     float32 tie (or in the subnormal range), where the exact sum decides: those few are
-    redone with a sum rounded to odd, which rounds to float32 correctly.
+    redone with a sum rounded to odd, which rounds to float32 correctly. Callers whose
+    results cannot be float32 subnormals say so (subnormals=False) and skip that check.
     """
     p = np.multiply(a, b, dtype=np.float64)
     s = np.add(p, c, dtype=np.float64)
-    low = np.bitwise_and(s.view(np.uint64), np.uint64(0x1FFFFFFF))
-    tie = low == np.uint64(0x10000000)
+    tie = (s.view(np.uint64) & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)
+    if subnormals:
+        tie |= (np.abs(s) < 2.0 ** -125) & (s != 0)  # float32 ties sit elsewhere there
     out = s.astype(np.float32)
-    subnormal = (np.abs(s) < 2.0 ** -125) & (s != 0)  # float32 ties sit elsewhere there
-    if subnormal.any():
-        tie |= subnormal
-    if np.any(tie):
+    if tie.any():
         p, c = np.broadcast_arrays(p, np.asarray(c, np.float64))
         out[tie] = _round_to_odd_sum(p[tie], c[tie]).astype(np.float32)
     return out
@@ -179,7 +178,13 @@ _ONE, _HALF = _f32(1.0), _f32(0.5)
 
 # The AVX2 build lets GCC contract `a * b` into the add or subtract that uses it (a fused
 # multiply-add, one rounding); when two products meet in one add, the first one written
-# is fused. `_fma32` marks each place where that happens, checked against PyTorch's output.
+# is fused. `_fma` marks each place where that happens, checked against PyTorch's output.
+# No intermediate here comes near float32's subnormals (the arguments are 1 - u and 2*pi*u
+# for multiples u of 2**-24), so the fused steps skip that check.
+
+def _fma(a, b, c) -> np.ndarray:
+    return _fma32(a, b, c, subnormals=False)
+
 
 def _log_avx2(x: np.ndarray) -> np.ndarray:
     """log of positive float32 values, step for step as PyTorch's log256_ps."""
@@ -195,12 +200,12 @@ def _log_avx2(x: np.ndarray) -> np.ndarray:
     z = x * x
     y = np.full_like(x, _LOG_P[0])
     for p in _LOG_P[1:]:
-        y = _fma32(y, x, p)
+        y = _fma(y, x, p)
     y = y * x
-    y = _fma32(y, z, e * _LOG_Q1)
+    y = _fma(y, z, e * _LOG_Q1)
     y = y - z * _HALF  # z * 0.5 is exact: fused or not, the same number
     x = x + y
-    return _fma32(e, _LOG_Q2, x)
+    return _fma(e, _LOG_Q2, x)
 
 
 def _sincos_avx2(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -212,19 +217,19 @@ def _sincos_avx2(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     swapped = (j & 2) != 0  # octants where the cosine polynomial gives the sine, and back
     cos_flip = ((j - 2) & 4) == 0
     for dp in _DP:  # extended-precision reduction: x - y * pi/4 in three parts
-        x = _fma32(y, dp, x)
+        x = _fma(y, dp, x)
     z = x * x
     c = np.full_like(x, _COSCOF[0])
-    c = _fma32(c, z, _COSCOF[1])
-    c = _fma32(c, z, _COSCOF[2])
+    c = _fma(c, z, _COSCOF[1])
+    c = _fma(c, z, _COSCOF[2])
     c = c * z
-    c = _fma32(c, z, -(z * _HALF))
+    c = _fma(c, z, -(z * _HALF))
     c = c + _ONE
     s = np.full_like(x, _SINCOF[0])
-    s = _fma32(s, z, _SINCOF[1])
-    s = _fma32(s, z, _SINCOF[2])
+    s = _fma(s, z, _SINCOF[1])
+    s = _fma(s, z, _SINCOF[2])
     s = s * z
-    s = _fma32(s, x, x)
+    s = _fma(s, x, x)
     zero = np.float32(0.0)
     sin_from_s = np.where(swapped, zero, s)  # the kernel's masked halves, subtracted and added
     sin_from_c = np.where(swapped, c, zero)
@@ -303,9 +308,9 @@ class Generator:
         if dtype == "float32":
             x = (self._mt.draw32(n) & np.uint32(0xFFFFFF)).astype(np.float32) * _f32(2.0 ** -24)
             lo, hi = _f32(low), _f32(high)
-            return _fma32(x, hi - lo, lo)
+            return x if (lo, hi) == (0, 1) else _fma32(x, hi - lo, lo)
         x = (self._mt.draw64(n) & np.uint64(2 ** 53 - 1)).astype(np.float64) * 2.0 ** -53
-        return _fma64(x, high - low, low)
+        return x if (low, high) == (0, 1) else _fma64(x, high - low, low)
 
     # normal -----------------------------------------------------------------------------
 

@@ -137,11 +137,11 @@ def test_long_mixed_streams(seed):
 
 def test_a_million_normal_numbers_fast_and_exact():
     g = Generator(0)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other jobs on a shared machine count less
     values = g.randn((10 ** 6,))
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert _digest(values) == RANDN_1E6_SEED_0
-    assert elapsed < 5.0  # about 0.2 s on an idle core; the bound leaves room for a busy one
+    assert elapsed < 2.0  # about 0.2 s; the bound leaves room for a slow or busy machine
 
 
 # ----------------------------------------------------------- the engine, independently

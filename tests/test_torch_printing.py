@@ -321,6 +321,11 @@ def test_set_printoptions_follows_pytorch():
         set_printoptions(PrintOptions(), precision="4")
     with pytest.raises(GradcliError, match="precision"):
         set_printoptions(PrintOptions(), precision=-1)
+    with pytest.raises(GradcliError, match="between 0 and 100") as info:
+        set_printoptions(PrintOptions(), precision=10 ** 9)  # a limit, not gigabytes of digits
+    assert info.value.kind == "limit"
+    with pytest.raises(GradcliError, match="unexpected keyword argument 'width'"):
+        set_printoptions(PrintOptions(), width=3)
 
 
 def test_unknown_dtype_is_a_clear_error():

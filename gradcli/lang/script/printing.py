@@ -53,36 +53,43 @@ class PrintOptions:
     sci_mode: bool | None = None
 
 
-def set_printoptions(options: PrintOptions, *, precision: int | None = None,
-                     threshold: float | None = None, edgeitems: int | None = None,
-                     linewidth: int | None = None, profile: str | None = None,
-                     sci_mode: bool | None = None) -> PrintOptions:
-    """The options after torch.set_printoptions(...): a profile first, then the values given.
+MAX_PRECISION = 100  # PyTorch has no bound; a script's `precision=10**9` would print gigabytes
+
+
+def set_printoptions(options: PrintOptions, **changes) -> PrintOptions:
+    """The options after torch.set_printoptions(**changes): a profile first, then the
+    values given (precision, threshold, edgeitems, linewidth, sci_mode).
 
     As in PyTorch, sci_mode is always set: a call that does not name it goes back to None.
     """
-    changes: dict = {}
-    if profile is not None:
-        if profile not in PROFILES:  # PyTorch ignores unknown profiles
-            profile = None
-        else:
-            changes.update(PROFILES[profile])
-    for name, value in (("precision", precision), ("edgeitems", edgeitems),
-                        ("linewidth", linewidth)):
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise GradcliError(f"set_printoptions: {name} must be an int, got {value!r}",
-                                   kind="value")
-            changes[name] = int(value)
-    if threshold is not None:
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)):
-            raise GradcliError(f"set_printoptions: threshold must be a number, got {threshold!r}",
+    unknown = [name for name in changes if name not in _SETTABLE]
+    if unknown:
+        raise GradcliError(f"set_printoptions() got an unexpected keyword argument "
+                           f"'{unknown[0]}'", kind="value")
+    new: dict = {}
+    profile = changes.get("profile")
+    if profile in PROFILES:  # PyTorch ignores other profiles
+        new.update(PROFILES[profile])
+    for name in ("precision", "edgeitems", "linewidth", "threshold"):
+        value = changes.get(name)
+        if value is None:
+            continue
+        number = (int, np.integer) if name != "threshold" else (int, float, np.integer, np.floating)
+        if isinstance(value, bool) or not isinstance(value, number):
+            kind = "an int" if name != "threshold" else "a number"
+            raise GradcliError(f"set_printoptions: {name} must be {kind}, got {value!r}",
                                kind="value")
-        changes["threshold"] = threshold
-    if changes.get("precision", options.precision) < 0:
-        raise GradcliError("set_printoptions: precision must be >= 0", kind="value")
-    changes["sci_mode"] = None if sci_mode is None else bool(sci_mode)
-    return dataclasses.replace(options, **changes)
+        new[name] = value if name == "threshold" else int(value)
+    precision = new.get("precision", options.precision)
+    if not 0 <= precision <= MAX_PRECISION:
+        raise GradcliError(f"set_printoptions: precision must be between 0 and {MAX_PRECISION}",
+                           kind="limit" if precision > 0 else "value")
+    sci_mode = changes.get("sci_mode")
+    new["sci_mode"] = None if sci_mode is None else bool(sci_mode)
+    return dataclasses.replace(options, **new)
+
+
+_SETTABLE = ("precision", "threshold", "edgeitems", "linewidth", "profile", "sci_mode")
 
 
 # ------------------------------------------------------------------------- public formats

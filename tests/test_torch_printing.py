@@ -333,6 +333,11 @@ def test_unknown_dtype_is_a_clear_error():
         format_tensor([1.0], dtype="complex64")
 
 
+def test_any_array_api_array_prints():
+    strict = pytest.importorskip("array_api_strict")
+    assert format_tensor(strict.asarray([1.5, 2.0])) == "tensor([1.5000, 2.0000])"
+
+
 def test_bfloat16_rounds_to_nearest_even():
     # 1 + 2**-8 lies halfway between bfloat16 neighbours 1 and 1 + 2**-7: it rounds to 1.
     assert format_tensor([1 + 2 ** -8, 1 + 3 * 2 ** -8], dtype="bfloat16") == \

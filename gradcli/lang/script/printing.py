@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...core.backend import to_numpy
 from ...errors import GradcliError
 
 # dtype name -> the NumPy type holding its values (bfloat16 values are held in float32)
@@ -151,8 +152,9 @@ def dtype_name(dtype: str) -> str:
 
 def as_dtype(values, dtype: str) -> np.ndarray:
     """The values as the dtype holds them (bfloat16: rounded to 8 bits of mantissa, kept in
-    float32, as NumPy has no bfloat16)."""
-    array = np.asarray(values)
+    float32, as NumPy has no bfloat16). Device arrays are copied to the host first."""
+    plain = isinstance(values, (list, tuple, int, float, bool, np.ndarray, np.generic))
+    array = np.asarray(values) if plain else to_numpy(values)
     if dtype == "bfloat16":
         return _round_to_bfloat16(array.astype(np.float32))
     return array.astype(_numpy_type(dtype), copy=False)

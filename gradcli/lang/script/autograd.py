@@ -129,10 +129,10 @@ def record(result: STensor, inputs) -> STensor:
     else:
         which, output = rule(inputs)
     # A Python number an op saves (x * 2 keeps the 2) has no version, but it is freed all the same.
-    saved = [(inputs[i], inputs[i].vc[0], False) if type(inputs[i]) is STensor else (None, 0, False)
+    saved = [(inputs[i], inputs[i].vc[0], False, i) if type(inputs[i]) is STensor else (None, 0, False, i)
              for i in which]
     if output:
-        saved.append((result, 0, True))
+        saved.append((result, 0, True, None))
     if saved:
         info(node).saved = tuple(saved)
     return result
@@ -174,7 +174,7 @@ def _check(nodes) -> None:
             continue
         if found.freed:
             raise runtime_error(FREED)
-        for s, version, as_output in found.saved:
+        for s, version, as_output, _ in found.saved:
             if s is not None and s.vc[0] != version:
                 raise _modified(s, version, as_output, node)
 
@@ -246,10 +246,42 @@ class GradFn:
 
     @property
     def next_functions(self) -> tuple:
-        return tuple((function_of(inp), 0) for inp in self.node.inputs)
+        inputs = self.node.inputs
+        if node_name(self.node) in _SCALAR_ARGUMENT:  # x ** 2: the 2 is an argument, not an input
+            inputs = [i for i in inputs if i.requires_grad or i.number is None]
+        return tuple((function_of(inp), 0) for inp in inputs)
 
     def script_getattr(self, attr):
+        if attr.startswith("_saved_"):
+            return _saved(self.node, attr[len("_saved_"):])
         return _node_attribute(self, attr)
+
+
+# Nodes whose Python-number operand PyTorch takes as an argument rather than as a tensor input.
+_SCALAR_ARGUMENT = {"PowBackward0", "PowBackward2", "RsubBackward1"}
+_SAVED_NAMES = {"self": 0, "other": 1, "exponent": 1, "mat2": 1, "input": 0}
+
+
+def _saved(node, what):
+    """grad_fn._saved_self / _saved_other / _saved_result: what the node keeps for backward."""
+    from .errors import attribute_error  # noqa: PLC0415
+    found = NODES.get(node.index)
+    entries = found.saved if found is not None else ()
+    if found is not None and found.freed:
+        raise runtime_error(FREED)
+    for s, version, as_output, index in entries:
+        if what == "result" and as_output:
+            return STensor(Tensor(s.t.data), s.dtype)  # a new tensor object, as PyTorch's
+        if not as_output and index == _SAVED_NAMES.get(what):
+            if s is None:
+                inp = node.inputs[index]
+                return inp.number if inp.number is not None else STensor(Tensor(inp.data), _dtype_of(inp))
+            return s
+    raise attribute_error(f"'{node_name(node)}' object has no attribute '_saved_{what}'")
+
+
+def _dtype_of(t):
+    return dtypes.of_numpy(t.data.dtype)
 
 
 class AccumulateGrad:
@@ -355,6 +387,12 @@ def backward(outputs, gradients=None, retain_graph=None, create_graph=False, inp
     roots = [s.t for s in outputs]
     nodes = graph(roots)
     _check(nodes)
+    if create_graph:
+        runtime.RT.warn(
+            "UserWarning: Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+            "creating the graph to avoid this. If you have to use this function, make sure to reset the .grad "
+            "fields of your parameters to None after use to break the cycle and avoid the leak.")
     wanted = None
     if inputs is not None:
         wanted = {s.t.index for s in _as_list(inputs, "inputs")}
@@ -401,7 +439,11 @@ def accumulate(owner: STensor, g: Tensor, create_graph: bool) -> None:
     if create_graph:
         g = _cast(g, dtype)
         if owner.grad is None:
-            owner.grad = wrap(g, owner.dtype) if g.requires_grad else _fresh(g.data, owner)
+            if g.requires_grad:  # PyTorch copies the first gradient into .grad: a CopyBackwards node
+                from .methods import CLONE  # noqa: PLC0415
+                owner.grad = name_node(wrap(apply(CLONE, g), owner.dtype), "CopyBackwards")
+            else:
+                owner.grad = _fresh(g.data, owner)
         else:
             owner.grad = wrap(apply(core.PRIMITIVES["add"], owner.grad.t, g), owner.dtype)
         return
@@ -505,6 +547,9 @@ def ones_like_seed(s: STensor) -> Tensor:
 
 # -- custom autograd.Function -----------------------------------------------------------------------
 
+CUSTOM = "a custom autograd.Function"  # the doc of the ops Cls.apply makes
+
+
 class FunctionCtx:
     """The ctx a custom Function's forward and backward share."""
 
@@ -581,14 +626,14 @@ def function_apply(cls_name: str, forward, backward, call, args, kwargs):
         raise GradcliError(f"the custom autograd.Function {cls_name} has no forward-mode derivative: "
                            "use reverse mode", kind="usage")
 
-    op = Op(cls_name, None, vjp=vjp, jvp=jvp, backward_name=f"{cls_name}Backward")
+    op = Op(cls_name, None, vjp=vjp, jvp=jvp, backward_name=f"{cls_name}Backward", doc=CUSTOM)
     node = Tensor(out.t.data)
     node.requires_grad = True
     node.op = op
     node.inputs = tuple(t.t for t in tensors)
     node.params = {}
     result = STensor(node, out.dtype)
-    saved = [(s, s.vc[0], False) for s in ctx.saved if type(s) is STensor]
+    saved = [(s, s.vc[0], False, i) for i, s in enumerate(ctx.saved) if type(s) is STensor]
     if saved:
         info(node).saved = tuple(saved)
     return result

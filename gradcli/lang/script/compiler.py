@@ -551,13 +551,17 @@ class Compiler:
         line = node.lineno
         kind = scope.kind
 
+        generator = _yields(body_nodes)
+
         def make(f):
             if kind == "function":
                 outer = (f.vars,) + f.outer
             else:  # module: globals are found anyway; class: methods do not see the class body
                 outer = f.outer
-            return ScriptFunction(name, params, tuple(d(f) for d in defaults), vararg, kwonly,
-                                  {k: d(f) for k, d in kwdefaults}, kwarg, body, outer, line, is_lambda)
+            fn = ScriptFunction(name, params, tuple(d(f) for d in defaults), vararg, kwonly,
+                                {k: d(f) for k, d in kwdefaults}, kwarg, body, outer, line, is_lambda)
+            fn.generator = generator
+            return fn
         return make
 
     # == names =======================================================================================
@@ -920,6 +924,29 @@ class Compiler:
     def e_FormattedValue(self, node, scope):
         return self.e_JoinedStr(ast.JoinedStr(values=[node]), scope)
 
+    def e_Yield(self, node, scope):
+        if scope.kind != "function":
+            raise self.positions.error(node, "'yield' outside function")
+        value = self.expr(node.value, scope) if node.value is not None else (lambda f: None)
+
+        def run(f):
+            f.yielded.append(value(f))
+            if len(f.yielded) > runtime.MAX_LENGTH:
+                runtime.check_length(len(f.yielded), "a generator's values")
+            return None
+        return run
+
+    def e_YieldFrom(self, node, scope):
+        if scope.kind != "function":
+            raise self.positions.error(node, "'yield' outside function")
+        values = self.expr(node.value, scope)
+
+        def run(f):
+            f.yielded.extend(pyvalues.materialize(values(f)))
+            runtime.check_length(len(f.yielded), "a generator's values")
+            return None
+        return run
+
     def e_Lambda(self, node, scope):
         return self.function(node, scope, "<lambda>", is_lambda=True)
 
@@ -1065,6 +1092,19 @@ class Compiler:
             except (ScriptError, GradcliError, RecursionError) + NATIVE as exc:
                 raise _located(exc, line, column, text) from None
         return run
+
+
+def _yields(body) -> bool:
+    """Whether a function body (not its nested functions) yields: a generator function."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
 
 
 _CURRENT: dict = {}  # frame id -> the exception its innermost running handler caught

@@ -16,6 +16,7 @@ from ...core import tensor as core
 from ...core.tensor import PRIMITIVES, Op, Tensor, apply, constant
 from . import autograd, dtypes, ops, runtime
 from .autograd import name_node, record
+from .kernels import MEAN, SUM
 from .dtypes import BOOL, FLOATING, DType
 from .errors import ScriptError, attribute_error, runtime_error, type_error
 from .objects import BoundNative, Native
@@ -401,20 +402,44 @@ def _bridge(name):
     return bridge(name)
 
 
+def _reduce_args(x: STensor, args, kwargs, name):
+    """(axes, keepdim, dtype) of x.sum(dim, keepdim, dtype=...) and friends."""
+    dim = kwargs.pop("dim", kwargs.pop("axis", args[0] if args else None))
+    keep = kwargs.pop("keepdim", kwargs.pop("keepdims", args[1] if len(args) > 1 else False))
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("out", None)
+    if kwargs:
+        raise type_error(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    n = x.t.data.ndim
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim and name != "sum"):
+        axes = tuple(range(-n, 0))
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        axes = tuple(sorted({_dim(x, d) - n for d in dims})) if n else ()
+    return axes, bool(keep), dtype
+
+
 def sum_(x: STensor, *args, **kwargs) -> STensor:
-    out = _bridge("sum")(x, *args, **kwargs)
-    if out.dtype is dtypes.bool_ or out.dtype.category != FLOATING and out.dtype is not dtypes.int64:
-        out = cast(out, dtypes.int64) if kwargs.get("dtype") is None else out
-    return name_node(out, "SumBackward1") if _dims_given(args, kwargs) else out
+    axes, keep, dtype = _reduce_args(x, args, kwargs, "sum")
+    given = bool(args) or "dim" in kwargs or "axis" in kwargs
+    if dtype is not None:
+        x = cast(x, dtype)
+    elif x.dtype.category != FLOATING and x.dtype is not dtypes.int64:
+        x = cast(x, dtypes.int64)  # bools and small integers sum to int64, as in PyTorch
+    out = record(wrap(apply(SUM, x.t, axes=axes, keepdims=keep), x.dtype), (x,))
+    return name_node(out, "SumBackward1") if given else out
 
 
 def mean(x: STensor, *args, **kwargs) -> STensor:
-    d = kwargs.get("dtype")
-    if x.dtype.category != FLOATING and (d is None or d.category != FLOATING):
+    given = bool(args) or kwargs.get("dim", kwargs.get("axis")) is not None
+    axes, keep, dtype = _reduce_args(x, args, kwargs, "mean")
+    if dtype is not None:
+        x = cast(x, dtype)
+    if x.dtype.category != FLOATING:
         raise runtime_error(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                             f"or complex dtype. Got: {ops.TYPE_NAMES[x.dtype.name]}")
-    out = _bridge("mean")(x, *args, **kwargs)
-    return name_node(out, "MeanBackward1") if _dims_given(args, kwargs) else out
+    out = record(wrap(apply(MEAN, x.t, axes=axes, keepdims=keep), x.dtype), (x,))
+    return name_node(out, "MeanBackward1") if given else out
 
 
 def _extreme(kind):
@@ -586,7 +611,8 @@ def _unary_in_place(name, label):
     def impl(x, *args, **kwargs):
         ops.check_in_place(x)
         from .torchlib import call_torch  # noqa: PLC0415
-        result = call_torch(name, x, *args, **kwargs)
+        method = TENSOR_METHODS.get(name)
+        result = method(x, *args, **kwargs) if method is not None else call_torch(name, x, *args, **kwargs)
         if not ops.castable(result.dtype, x.dtype):
             raise ops.cast_error(result.dtype, x.dtype)
         return _replace(x, result, label)
@@ -767,6 +793,11 @@ def tensor_attribute(x: STensor, name: str):
     if getter is not None:
         return getter(x)
     method = TENSOR_METHODS.get(name)
+    if method is None and name.endswith("_") and not name.startswith("_"):
+        from .. import functions  # noqa: PLC0415
+        base = name[:-1]
+        if base in TENSOR_METHODS or functions.lookup(base, "torch") is not None:
+            method = TENSOR_METHODS[name] = _unary_in_place(base, base.capitalize() + "Backward0")
     if method is None:
         from .. import functions  # noqa: PLC0415
         entry = functions.lookup(name, "torch")

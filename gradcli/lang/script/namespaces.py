@@ -53,7 +53,8 @@ def lazy(make) -> _Lazy:
 
 # module name -> builder of its namespace; filled by the modules that define them
 BUILDERS: dict = {}
-ALLOWED = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.autograd", "numpy", "math")
+ALLOWED = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.autograd", "numpy", "math",
+           "random", "collections")
 
 
 class Modules:
@@ -71,6 +72,6 @@ class Modules:
             root = name.split(".")[0]
             raise ScriptError("ModuleNotFoundError",
                               f"No module named '{name}' (gradcli scripts can import "
-                              f"{', '.join(ALLOWED[:-2])}, numpy and math; not {root})")
+                              f"{', '.join(ALLOWED)}; not {root})")
         found = self.loaded[name] = builder(self)
         return found

@@ -22,13 +22,14 @@ CONTINUE = object()
 class Frame:
     """One call's variables. `outer`: the variables of the enclosing functions, innermost first."""
 
-    __slots__ = ("vars", "outer", "ret", "fn")
+    __slots__ = ("vars", "outer", "ret", "fn", "yielded")
 
     def __init__(self, vars_: dict, outer: tuple, fn=None):
         self.vars = vars_
         self.outer = outer
         self.ret = None
         self.fn = fn
+        self.yielded = None  # a generator function's values, collected as its body runs
 
 
 class Native:
@@ -51,7 +52,7 @@ class BoundNative:
 
 class ScriptFunction:
     __slots__ = ("name", "params", "defaults", "vararg", "kwonly", "kwdefaults", "kwarg", "body",
-                 "outer", "owner", "line", "is_lambda")
+                 "outer", "owner", "line", "is_lambda", "generator")
 
     def __init__(self, name, params, defaults, vararg, kwonly, kwdefaults, kwarg, body, outer, line,
                  is_lambda=False):
@@ -67,6 +68,7 @@ class ScriptFunction:
         self.owner = None  # the class whose body defined it (for super())
         self.line = line
         self.is_lambda = is_lambda
+        self.generator = False  # its body yields: a call runs it to the end, then iterates the values
 
 
 class BoundMethod:
@@ -179,12 +181,31 @@ def native(name: str, kind: str = "built-in function"):
 
 # -- calling ------------------------------------------------------------------------------------
 
+def _signature_error(exc: TypeError, name: str) -> ScriptError:
+    """A Python signature error of one of gradcli's functions, worded with the script's name."""
+    message = str(exc)
+    head, sep, rest = message.partition("() ")
+    if sep and ("argument" in rest or "takes" in rest) and " " not in head.strip():
+        message = f"{name}() {rest}"
+    return type_error(message)
+
+
 def invoke(fn, args: list, kwargs: dict):
     t = type(fn)
     if t is Native:
-        return fn.fn(*args, **kwargs)
+        try:
+            return fn.fn(*args, **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is None or exc.__traceback__.tb_next.tb_next is None:
+                raise _signature_error(exc, fn.name) from None
+            raise
     if t is BoundNative:
-        return fn.fn(fn.obj, *args, **kwargs)
+        try:
+            return fn.fn(fn.obj, *args, **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is None or exc.__traceback__.tb_next.tb_next is None:
+                raise _signature_error(exc, fn.name) from None
+            raise
     if t is ScriptFunction:
         return call_function(fn, args, kwargs)
     if t is BoundMethod:
@@ -212,12 +233,35 @@ def call_function(fn: ScriptFunction, args, kwargs):
         raise limit(f"maximum recursion depth exceeded: script functions may nest {rt.max_depth} "
                     f"calls deep (in {fn.name})")
     frame = Frame(bind(fn, args, kwargs), fn.outer, fn)
+    if fn.generator:
+        frame.yielded = []
     rt.depth += 1
     try:
         signal = fn.body(frame)
     finally:
         rt.depth -= 1
+    if fn.generator:
+        return Generator(frame.yielded, fn.name)
     return frame.ret if signal is RETURN else None
+
+
+class Generator:
+    """What calling a generator function gives. The body has already run to its end (gradcli runs
+    generators eagerly); iterating gives the values it yielded, once."""
+
+    __slots__ = ("it", "name")
+    script_type_name = "generator"
+
+    def __init__(self, values, name):
+        self.it = iter(values)
+        self.name = name
+
+    def script_iter(self):
+        return self.it
+
+    def script_repr(self):
+        from .show import address  # noqa: PLC0415
+        return f"<generator object {self.name} at {address(self)}>"
 
 
 def bind(fn: ScriptFunction, args, kwargs) -> dict:

@@ -16,6 +16,7 @@ from ...core.tensor import PRIMITIVES, Op, Tensor, apply, constant
 from ...errors import GradcliError
 from . import dtypes, runtime
 from .autograd import record
+from .kernels import POW
 from .dtypes import BOOL, FLOATING, DType
 from .errors import ScriptError, runtime_error
 from .tensor import STensor, cast_core, wrap
@@ -44,7 +45,7 @@ EXTRA = {
     "or": Op("bitwise_or", lambda xp, a, b: a | b, elementwise=True, differentiable=False),
     "xor": Op("bitwise_xor", lambda xp, a, b: a ^ b, elementwise=True, differentiable=False),
 }
-_OPS = {**{name: PRIMITIVES[name] for name in ARITHMETIC + COMPARISONS}, **EXTRA}
+_OPS = {**{name: PRIMITIVES[name] for name in ARITHMETIC + COMPARISONS}, **EXTRA, "pow": POW}
 TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
               "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
               "bool": "Bool"}
@@ -104,6 +105,8 @@ def binary(name: str, a, b) -> STensor:
                                 "If you are trying to invert a mask, use the `~` or `logical_not()` "
                                 "operator instead.")
         ca, cb = _as_core(a, dtype), _as_core(b, dtype)
+        if ta is not STensor and name in ("add", "mul"):
+            ca, cb = cb, ca  # 2 * x is x.mul(2) in PyTorch: the tensor is the node's first input
     try:
         out = apply(_OPS[name], ca, cb)
     except GradcliError as exc:

@@ -203,10 +203,6 @@ _COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": opera
 
 
 def compare(op: str, a, b):
-    ta, tb = type(a), type(b)
-    if ta is STensor or tb is STensor:
-        from . import ops  # noqa: PLC0415
-        return ops.compare(op, a, b)
     if op == "is":
         return a is b
     if op == "is_not":
@@ -214,6 +210,10 @@ def compare(op: str, a, b):
     if op in ("in", "not_in"):
         found = contains(b, a)
         return found if op == "in" else not found
+    ta, tb = type(a), type(b)
+    if ta is STensor or tb is STensor:
+        from . import ops  # noqa: PLC0415
+        return ops.compare(op, a, b)
     if ta is np.ndarray or tb is np.ndarray:
         return _COMPARE[op](a, b)
     if ta in _PRIMITIVE and tb in _PRIMITIVE or isinstance(a, np.generic) or isinstance(b, np.generic):

@@ -114,8 +114,12 @@ def _object_repr(value) -> str:
     t = type(value)
     if t is DType:
         return repr(value)
-    if t is GradFn or t is AccumulateGrad:
-        return f"<{value.name()} object at {address(value)}>"
+    if t is GradFn:
+        from .autograd import CUSTOM  # noqa: PLC0415
+        module = "torch.autograd.function." if value.node.op.doc == CUSTOM else ""
+        return f"<{module}{value.name()} object at {address(value)}>"
+    if t is AccumulateGrad:
+        return f"<AccumulateGrad object at {address(value)}>"
     if t is objects.ScriptFunction:
         what = "lambda" if value.is_lambda else objects.qualname(value)
         return f"<function {'<lambda>' if value.is_lambda else what} at {address(value)}>"

@@ -4,7 +4,7 @@ Scripts are fuller Python than pure programs (def, class, for, while, if, with, 
 comprehensions, lambdas), but the same rules keep them from reaching outside the interpreter:
 - no dunder names anywhere, except `__init__` (a method of a class body, or called as
   `super().__init__(...)` / `Base.__init__(self, ...)`) and `__name__` in `if __name__ == "__main__":`;
-- no async, await, yield, match, or star-except;
+- no async, await, match, or star-except (generators run eagerly: see compiler.py);
 - names at most 255 characters, nesting at most MAX_NESTING levels deep (a long `a + b + c ...`
   chain is flat: its left spine does not nest).
 The walk uses an explicit stack, so hostile nesting cannot exhaust Python's own.
@@ -21,8 +21,7 @@ MAX_NESTING = 150
 
 REFUSED_NODES = {
     ast.AsyncFunctionDef: "async functions", ast.AsyncFor: "async for", ast.AsyncWith: "async with",
-    ast.Await: "await", ast.Yield: "generators (yield)", ast.YieldFrom: "generators (yield from)",
-    ast.Match: "match statements",
+    ast.Await: "await", ast.Match: "match statements",
 }
 if sys.version_info >= (3, 11):
     REFUSED_NODES[ast.TryStar] = "except* (exception groups)"

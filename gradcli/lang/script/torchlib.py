@@ -198,7 +198,11 @@ def autograd_leaf(s: STensor) -> None:
 
 def _creation(name, fill):
     def impl(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-             pin_memory=False, memory_format=None, generator=None, names=None):
+             pin_memory=False, memory_format=None, generator=None, names=None, **by_name):
+        if "size" in by_name:  # torch.randn(size=(2, 3))
+            size = (by_name.pop("size"),)
+        if by_name:
+            raise type_error(f"{name}() got an unexpected keyword argument '{next(iter(by_name))}'")
         shape = sizes(size, name)
         d = _dtype_arg(dtype, runtime.RT.default_float)
         return _finish(leaf(fill(shape, d), d), requires_grad, device)
@@ -306,8 +310,8 @@ def arange(*args, start=None, end=None, step=None, dtype=None, device=None, requ
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None,
              layout=None, pin_memory=False):
-    """PyTorch's CPU kernel: the step in the dtype, the first half counted from start and the
-    second from end, eight lanes at a time as its AVX2 loop does (so float32 values match)."""
+    """PyTorch's CPU kernel: the step in the dtype, the first half counted up from start and the
+    second down from end, each value one fused multiply-add (so float32 values match)."""
     if type(steps) is not int or steps < 0:
         raise runtime_error("number of steps must be non-negative")
     check_size((steps,), "linspace")
@@ -322,27 +326,19 @@ def _linspace_values(start, end, steps, d: DType) -> np.ndarray:
         return np.zeros(0, dtype=d.numpy)
     if steps == 1:
         return np.full(1, start, dtype=d.numpy)
+    idx = np.arange(steps)
+    back = (steps - idx - 1).astype(np.float64)
     if d.category != FLOATING:
         step = (float(end) - float(start)) / (steps - 1)
-        idx = np.arange(steps, dtype=np.float64)
-        values = np.where(idx < steps // 2, start + step * idx, end - step * (steps - idx - 1))
+        values = np.where(idx < steps // 2, start + step * idx, end - step * back)
         return values.astype(d.numpy)
     f = d.numpy.type
     lo, hi = f(start), f(end)
     step = f((hi - lo) / f(steps - 1))
-    halfway = steps // 2
-    lanes = 8 if d is dtypes.float32 else 4
-    vector_end = steps - steps % (2 * lanes)  # whole pairs of vectors; the rest, one at a time
-    idx = np.arange(steps)
-    base = idx - idx % lanes
-    lane = (idx % lanes).astype(d.numpy)
-    with np.errstate(all="ignore"):
-        first = lo + step * base.astype(d.numpy)
-        second = hi - step * (steps - base - 1).astype(d.numpy)
-        vector = np.where(base < halfway, first, second) + step * lane
-        scalar = np.where(idx < halfway, lo + step * idx.astype(d.numpy),
-                          hi - step * (steps - idx - 1).astype(d.numpy))
-    return np.where(idx < vector_end, vector, scalar).astype(d.numpy)
+    # float32 products are exact in float64: one rounding, as the fused multiply-add
+    up = np.float64(lo) + np.float64(step) * idx
+    down = np.float64(hi) - np.float64(step) * back
+    return np.where(idx < steps // 2, up, down).astype(d.numpy)
 
 
 def _infer_dtype(data) -> DType:
@@ -806,6 +802,94 @@ def _autograd_backward(tensors, grad_tensors=None, retain_graph=None, create_gra
                       create_graph, inputs)
 
 
+# -- torch.autograd.functional --------------------------------------------------------------------------
+
+def _as_inputs(inputs):
+    single = type(inputs) is STensor
+    items = (inputs,) if single else tuple(inputs)
+    for t in items:
+        if type(t) is not STensor:
+            raise type_error(f"The inputs given to jacobian must be either a Tensor or a tuple of Tensors but "
+                             f"the value at index 0 has type {type(t).__name__}.")
+    leaves = tuple(autograd_copy(t) for t in items)
+    return single, leaves
+
+
+def autograd_copy(t: STensor) -> STensor:
+    s = STensor(Tensor(np.array(t.t.data)), t.dtype)
+    s.t.requires_grad = t.dtype.category == FLOATING
+    return s
+
+
+def _call_function(func, leaves):
+    from . import objects  # noqa: PLC0415
+    previous = core.recording
+    core.recording = True
+    try:
+        out = objects.invoke(func, list(leaves), {})
+    finally:
+        core.recording = previous
+    single = type(out) is STensor
+    outs = (out,) if single else tuple(out)
+    return single, outs
+
+
+def _shape_result(blocks, single_out, single_in):
+    rows = [tuple(row) for row in blocks]
+    if single_out and single_in:
+        return rows[0][0]
+    if single_out:
+        return rows[0]
+    if single_in:
+        return tuple(row[0] for row in rows)
+    return tuple(rows)
+
+
+def functional_jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
+                        strategy="reverse-mode"):
+    from ...core import engine  # noqa: PLC0415
+    single_in, leaves = _as_inputs(inputs)
+    single_out, outs = _call_function(func, leaves)
+    blocks = []
+    for out in outs:
+        row = []
+        for leaf_ in leaves:
+            if not out.t.requires_grad:
+                row.append(np.zeros(out.t.data.shape + leaf_.t.data.shape, dtype=out.t.data.dtype))
+                continue
+            (block,), = engine.jacobian_reverse([out.t], [leaf_.t])[0]
+            row.append(np.asarray(block, dtype=out.t.data.dtype))
+        blocks.append([wrap(Tensor(b), dtypes.of_numpy(b.dtype)) for b in row])
+    return _shape_result(blocks, single_out, single_in)
+
+
+def functional_vjp(func, inputs, v=None, create_graph=False, strict=False):
+    single_in, leaves = _as_inputs(inputs)
+    single_out, outs = _call_function(func, leaves)
+    vs = None if v is None else ([v] if type(v) is STensor else list(v))
+    grads = autograd.grad(list(outs), list(leaves), vs, allow_unused=True)
+    grads = tuple(g if g is not None else wrap(Tensor(np.zeros_like(l.t.data)), l.dtype)
+                  for g, l in zip(grads, leaves))
+    detached = tuple(STensor(Tensor(o.t.data), o.dtype) for o in outs)
+    return (detached[0] if single_out else detached, grads[0] if single_in else grads)
+
+
+def functional_hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
+                       outer_jacobian_strategy="reverse-mode"):
+    from ...core import engine  # noqa: PLC0415
+    single_in, leaves = _as_inputs(inputs)
+    _, outs = _call_function(func, leaves)
+    out = outs[0]
+    if out.t.data.size != 1:
+        raise runtime_error("The function given to hessian should return a single element Tensor")
+    grads = engine.gradient_graph(out.t, [l.t for l in leaves])
+    grads = [engine.fit(g, l.t.data.shape) if g is not None else Tensor(np.zeros_like(l.t.data))
+             for g, l in zip(grads, leaves)]
+    blocks, _ = engine.jacobian_forward(grads, [l.t for l in leaves])
+    rows = [[wrap(Tensor(np.asarray(b, dtype=out.t.data.dtype)), out.dtype) for b in row] for row in blocks]
+    return _shape_result(rows, single_in, single_in)
+
+
 def autograd_namespace(modules) -> Namespace:
     anomaly = AnomalyMode()
     attrs = _natives({"grad": autograd.grad, "backward": _autograd_backward,
@@ -816,7 +900,10 @@ def autograd_namespace(modules) -> Namespace:
                   "detect_anomaly": NativeClass("detect_anomaly", "torch.autograd", lambda *a, **k: anomaly),
                   "no_grad": _grad_mode_class("no_grad", False),
                   "enable_grad": _grad_mode_class("enable_grad", True),
-                  "set_grad_enabled": Native("set_grad_enabled", set_grad_enabled)})
+                  "set_grad_enabled": Native("set_grad_enabled", set_grad_enabled),
+                  "functional": Namespace("torch.autograd.functional", _natives({
+                      "jacobian": functional_jacobian, "vjp": functional_vjp,
+                      "hessian": functional_hessian}))})
     return Namespace("torch.autograd", attrs)
 
 
@@ -837,7 +924,29 @@ def math_namespace(modules) -> Namespace:
     return Namespace("math", table())
 
 
+def random_namespace(modules) -> Namespace:
+    """Python's random module: its own generator per run (random.seed(n) repeats Python's numbers)."""
+    import random  # noqa: PLC0415
+    state = random.Random()
+
+    def bounded(name):
+        method = getattr(state, name)  # a fixed name from the list below
+
+        def impl(*args, **kwargs):
+            if name == "sample" and len(args) > 1 and type(args[1]) is int:
+                runtime.check_length(args[1], "a sample")
+            try:
+                return method(*args, **kwargs)
+            except (ValueError, TypeError, IndexError) as exc:
+                raise ScriptError(type(exc).__name__, str(exc)) from None
+        return Native(name, impl)
+    names = ("seed", "random", "randint", "randrange", "uniform", "choice", "shuffle", "gauss",
+             "normalvariate", "sample")
+    return Namespace("random", {name: bounded(name) for name in names})
+
+
 BUILDERS["torch"] = torch_namespace
+BUILDERS["random"] = random_namespace
 BUILDERS["torch.autograd"] = autograd_namespace
 BUILDERS["math"] = math_namespace
 BUILDERS["collections"] = collections_namespace

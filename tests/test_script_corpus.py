@@ -2,8 +2,8 @@
 
 Each tests/scripts/NAME.py is an autograd snippet of a PyTorch tutorial, the PyTorch autograd
 notes, Dive into Deep Learning, or one of the Chinese blog posts (the "seed" scripts); beside it,
-NAME.out is what real PyTorch (2.14, CPU) printed for it. The test compares gradcli's stdout with
-the stored output exactly (memory addresses in `<... object at 0x...>` aside), so CI checks
+NAME.out is what real PyTorch (2.14, CPU) printed for it (memory addresses in `<... object at
+0x...>` masked). The test compares gradcli's stdout with the stored output exactly, so CI checks
 parity without PyTorch; where PyTorch is installed, the same test also runs the scripts with it
 and checks that the stored outputs are still PyTorch's.
 
@@ -36,6 +36,8 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "examples_dynamic_net": _SLEEF,
     "examples_polynomial_nn": _SLEEF + "; x ** p with a tensor exponent and MKL's addmm too",
     "examples_polynomial_optim": _SLEEF + "; x ** p with a tensor exponent and MKL's addmm too",
+    "basics_quickstart_loop": "exp in cross_entropy's log_softmax (SLEEF in PyTorch) and MKL's addmm: "
+                              "one printed loss differs in its 6th decimal",
 }
 
 _ADDRESS = re.compile(r"0x[0-9a-f]+")
@@ -116,8 +118,8 @@ def main() -> None:
         print(__doc__)
         return
     outputs = torch_outputs(SCRIPTS)
-    for path in SCRIPTS:
-        path.with_suffix(".out").write_text(outputs[path.stem], encoding="utf-8")
+    for path in SCRIPTS:  # addresses masked, so that a regeneration changes only what matters
+        path.with_suffix(".out").write_text(normalize(outputs[path.stem]), encoding="utf-8")
     passing = sum(normalize(run_gradcli(p)) == normalize(outputs[p.stem]) for p in SCRIPTS)
     print(f"wrote {len(SCRIPTS)} outputs; gradcli prints the same for {passing}")
 

@@ -71,7 +71,7 @@ def name_node(s: STensor, name: str) -> STensor:
 # -- saved tensors ------------------------------------------------------------------------------
 
 def _rg(inputs, j) -> bool:
-    s = inputs[j]
+    s = inputs[j] if j < len(inputs) else None
     return type(s) is STensor and s.t.requires_grad
 
 
@@ -129,8 +129,10 @@ def record(result: STensor, inputs) -> STensor:
     else:
         which, output = rule(inputs)
     # A Python number an op saves (x * 2 keeps the 2) has no version, but it is freed all the same.
+    # A composite (nll_loss is index, neg, mean) passes the script's inputs, not its last op's:
+    # the positions the rule names that do not exist are dropped.
     saved = [(inputs[i], inputs[i].vc[0], False, i) if type(inputs[i]) is STensor else (None, 0, False, i)
-             for i in which]
+             for i in which if i < len(inputs)]
     if output:
         saved.append((result, 0, True, None))
     if saved:

@@ -18,7 +18,7 @@ import ast
 from ...errors import GradcliError
 from . import objects, pyvalues, runtime
 from .attributes import del_attribute, del_item, get_attribute, get_item, set_attribute, set_item
-from .errors import NATIVE, ScriptError, from_gradcli, from_native, runtime_error
+from .errors import DEBUG, NATIVE, ScriptError, from_gradcli, from_native, runtime_error
 from .objects import BREAK, CONTINUE, RETURN, Frame, ScriptFunction
 from .pyvalues import truth
 
@@ -45,6 +45,8 @@ def _located(exc, line, column, source):
     if isinstance(exc, RecursionError):
         return GradcliError("the script recursed too deeply for Python's stack", kind="limit",
                             line=line, column=column, source=source)
+    if DEBUG:
+        raise from_native(exc).at(line, column) from exc
     return from_native(exc).at(line, column)
 
 

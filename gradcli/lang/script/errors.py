@@ -7,7 +7,13 @@ a script can never catch them, so a loop cannot swallow its own budget.
 """
 from __future__ import annotations
 
+import os
+
 from ...errors import GradcliError
+
+# GRADCLI_DEBUG=1: a Python exception of gradcli's own code inside a script keeps its traceback
+# (as the __cause__ of the script's exception), to find bugs of the interpreter itself.
+DEBUG = bool(os.environ.get("GRADCLI_DEBUG"))
 
 # Each class and its base: `except LookupError` catches an IndexError, as in Python.
 HIERARCHY = {

@@ -46,7 +46,7 @@ def _item(k, shape, axis):
         if k.dtype.category != BOOL and k.t.data.ndim == 0:
             return int(k.t.data)
         return np.asarray(k.t.data)
-    if t is list or t is tuple:
+    if t is list or t is tuple or t is range:
         array = np.asarray(k)
         if array.dtype.kind not in "iub":
             raise index_error("tensors used as indices must be long, int, byte or bool tensors")

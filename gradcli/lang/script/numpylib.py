@@ -93,6 +93,7 @@ def _ranged(fn, name):
 
 
 def _array(obj, dtype=None, copy=True, **kwargs):
+    dtype = _plain(dtype)
     if type(obj) is STensor:
         from .methods import numpy_  # noqa: PLC0415
         arr = numpy_(obj)
@@ -103,6 +104,7 @@ def _array(obj, dtype=None, copy=True, **kwargs):
 
 
 def _asarray(obj, dtype=None):
+    dtype = _plain(dtype)
     if type(obj) is np.ndarray and dtype is None:
         return obj
     return _array(obj, dtype=dtype, copy=None)

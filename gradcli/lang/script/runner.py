@@ -70,7 +70,7 @@ def execute(script: Script, rt: runtime.Runtime) -> dict:
         with np.errstate(all="ignore"):  # NaN and inf are values in PyTorch, not warnings
             script.body(Frame(script.globals, (), None))
     except errors.ScriptError as exc:
-        raise errors.to_gradcli(exc, script.source) from None
+        raise errors.to_gradcli(exc, script.source) from (exc if errors.DEBUG else None)
     except RecursionError:
         raise GradcliError("the script recursed too deeply for Python's stack", kind="limit") from None
     finally:

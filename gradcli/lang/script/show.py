@@ -68,6 +68,8 @@ def to_repr(value, _seen=None) -> str:
         return tensor_text(value)
     if t is Size:
         return f"torch.Size([{', '.join(str(d) for d in value)}])"
+    if t is Device:
+        return repr(value)
     if t in (list, tuple, dict, set) or t.__name__ in ("OrderedDict", "ReturnTypes"):
         return _container(value, _seen)
     if t is np.ndarray or isinstance(value, np.generic):

@@ -226,7 +226,7 @@ def invoke(fn, args: list, kwargs: dict):
 
 def call_function(fn: ScriptFunction, args, kwargs):
     rt = runtime.RT
-    rt.steps -= 1
+    rt.steps -= runtime.CALL_STEPS
     if rt.steps < 0:
         runtime.step()
     if rt.depth >= rt.max_depth:

@@ -1,7 +1,7 @@
 """The state of one script run: its budgets, where its output goes, its random generator.
 
 One run at a time holds `RT` (scripts are run one after the other, never nested). Budgets:
-- steps: every loop iteration and every call of a script function draws one;
+- steps: every loop iteration draws one, every call of a script function CALL_STEPS;
 - depth: nested calls of script functions (a recursion bomb ends here, clearly);
 - work: every tensor made draws its number of elements (a loop of huge tensors ends here);
 - sizes: strings, lists and integers a script builds stay below fixed sizes.
@@ -14,9 +14,10 @@ import sys
 from . import dtypes
 from .errors import limit
 
-MAX_STEPS = 2_000_000  # loop iterations + function calls
+MAX_STEPS = 1_000_000  # loop iterations, and CALL_STEPS per call of a script function
+CALL_STEPS = 4  # a call costs several times an iteration: a recursion bomb ends in seconds
 MAX_DEPTH = 200  # nested script calls (Python's own default is 1,000 frames)
-MAX_WORK = 20_000_000_000  # tensor elements made, all together
+MAX_WORK = 2_000_000_000  # tensor elements made, all together (a polynomial fit of 2,000 steps: 1e8)
 MAX_LENGTH = 10_000_000  # items of a list, characters of a string
 MAX_INT_BITS = 100_000  # an integer a script computes (a float past this would be inf anyway)
 MAX_FORMAT_WIDTH = 10_000  # width and precision in a format spec ('{:999999999}')
@@ -68,8 +69,8 @@ def step() -> None:
     rt = RT
     rt.steps -= 1
     if rt.steps < 0:
-        raise limit(f"the script ran more than {MAX_STEPS:,} steps (loop iterations and calls): "
-                    "is a loop endless?")
+        raise limit(f"the script ran more than {MAX_STEPS:,} steps (loop iterations, and calls at "
+                    f"{CALL_STEPS} steps each): is a loop endless?")
 
 
 def charge(elements: int) -> None:

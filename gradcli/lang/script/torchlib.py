@@ -625,13 +625,18 @@ class AnomalyMode:
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
-                     sci_mode=None):
+                     sci_mode=None, **others):
     from .printing import PrintOptions  # noqa: PLC0415
     from .printing import set_printoptions as apply_options  # noqa: PLC0415
     rt = runtime.RT
-    rt.print_options = apply_options(rt.print_options or PrintOptions(), precision=precision,
-                                     threshold=threshold, edgeitems=edgeitems, linewidth=linewidth,
-                                     profile=profile, sci_mode=sci_mode)
+    try:
+        rt.print_options = apply_options(rt.print_options or PrintOptions(), precision=precision,
+                                         threshold=threshold, edgeitems=edgeitems, linewidth=linewidth,
+                                         profile=profile, sci_mode=sci_mode, **others)
+    except GradcliError as exc:
+        if exc.kind == "limit":
+            raise
+        raise type_error(exc.message) from None
 
 
 def set_default_dtype(d):

@@ -583,6 +583,11 @@ def _repr(value):
     return to_repr(value)
 
 
+def _ascii(value):
+    from .formatting import convert  # noqa: PLC0415
+    return convert(value, "a")
+
+
 def _hasattr(obj, name):
     from .attributes import get_attribute  # noqa: PLC0415
     if type(name) is not str:
@@ -628,7 +633,7 @@ BUILTINS = {
     "map": Native("map", _map), "filter": Native("filter", _filter), "any": Native("any", _any),
     "all": Native("all", _all), "iter": Native("iter", _iter), "next": Native("next", _next),
     "divmod": Native("divmod", _divmod), "pow": Native("pow", _pow), "format": Native("format", _format),
-    "repr": Native("repr", _repr), "hasattr": Native("hasattr", _hasattr),
+    "repr": Native("repr", _repr), "ascii": Native("ascii", _ascii), "hasattr": Native("hasattr", _hasattr),
     "callable": Native("callable", _callable), "chr": Native("chr", _chr), "ord": Native("ord", ord),
     "hex": Native("hex", hex), "bin": Native("bin", bin), "oct": Native("oct", oct),
     "staticmethod": Native("staticmethod", objects.StaticMethod), "super": Native("super", _super),

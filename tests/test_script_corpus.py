@@ -127,3 +127,12 @@ def main() -> None:
 if __name__ == "__main__":
     sys.path.insert(0, str(SCRIPTS_DIR.parent.parent))
     main()
+
+
+def test_example_seeds_are_the_corpus_seeds():
+    """examples/seeds/NAME.py is tests/scripts/seed_NAME.py: what users run is what is checked."""
+    examples = SCRIPTS_DIR.parent.parent / "examples" / "seeds"
+    shown = {p.name: p.read_text(encoding="utf-8") for p in examples.glob("*.py")}
+    assert sorted(shown) == sorted(name[len("seed_"):] + ".py" for name in SEEDS)
+    for name, text in shown.items():
+        assert text == (SCRIPTS_DIR / f"seed_{name}").read_text(encoding="utf-8")

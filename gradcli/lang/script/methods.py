@@ -318,10 +318,11 @@ def expand(x: STensor, *sizes_) -> STensor:
                             "sizes provided must be greater or equal to the number of dimensions in the tensor")
     full = (1,) * (len(sizes_) - len(shape)) + shape
     target = tuple(f if s == -1 else s for s, f in zip(sizes_, full))
-    for f, s in zip(full, target):
+    for k, (f, s) in enumerate(zip(full, target)):
         if f != s and f != 1:
             raise runtime_error(f"The expanded size of the tensor ({s}) must match the existing size ({f}) at "
-                                "non-singleton dimension")
+                                f"non-singleton dimension {k}.  Target sizes: {list(sizes_)}.  Tensor sizes: "
+                                f"{list(shape)}")
     from ...core.tensor import check_size  # noqa: PLC0415
     check_size(target, "expand")
     return view(core_ops.broadcast_to(x.t, target), x)
@@ -755,6 +756,44 @@ TENSOR_METHODS = {
     "neg": lambda x: ops.negate(x), "negative": lambda x: ops.negate(x),
 }
 
+def cat(tensors, dim=0, *, out=None, axis=None):
+    """torch.cat with PyTorch's checks and messages."""
+    items = list(tensors) if isinstance(tensors, (list, tuple)) else None
+    if not items or any(type(t) is not STensor for t in items):
+        raise type_error("cat() argument 'tensors' must be tuple of Tensors")
+    dim = axis if axis is not None else dim
+    first = items[0]
+    for t in items[1:]:
+        if t.t.data.ndim != first.t.data.ndim:
+            raise runtime_error(f"Tensors must have same number of dimensions: got {first.t.data.ndim} and "
+                                f"{t.t.data.ndim}")
+    d = _dim(first, dim)
+    for k, t in enumerate(items[1:], 1):
+        for axis_, (a, b) in enumerate(zip(first.t.data.shape, t.t.data.shape)):
+            if axis_ != d and a != b:
+                raise runtime_error(f"Sizes of tensors must match except in dimension {d}. Expected size {a} "
+                                    f"but got size {b} for tensor number {k} in the list.")
+    return _bridge("cat")(_same_dtype(items), dim)
+
+
+def stack(tensors, dim=0, *, out=None):
+    items = list(tensors) if isinstance(tensors, (list, tuple)) else None
+    if not items or any(type(t) is not STensor for t in items):
+        raise type_error("stack(): argument 'tensors' must be tuple of Tensors")
+    for k, t in enumerate(items[1:], 1):
+        if t.t.data.shape != items[0].t.data.shape:
+            raise runtime_error(f"stack expects each tensor to be equal size, but got "
+                                f"{list(items[0].t.data.shape)} at entry 0 and {list(t.t.data.shape)} at entry {k}")
+    return _bridge("stack")(_same_dtype(items), dim)
+
+
+def _same_dtype(items):
+    d = items[0].dtype
+    for t in items[1:]:
+        d = dtypes.promote(d, t.dtype)
+    return [cast(t, d) for t in items]
+
+
 # torch.X(tensor, ...) for the methods that are functions too
 _FUNCTIONS = ("sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "all", "any",
               "norm", "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "isclose", "isnan", "isinf",
@@ -766,6 +805,8 @@ _FUNCTIONS = ("sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "
 
 def torch_functions() -> dict:
     table = {name: Native(name, TENSOR_METHODS[name]) for name in _FUNCTIONS}
+    table.update({"cat": Native("cat", cat), "concat": Native("concat", cat), "concatenate": Native("concatenate", cat),
+                  "stack": Native("stack", stack)})
     table["where"] = Native("where", _where)
     return table
 

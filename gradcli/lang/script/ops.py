@@ -142,6 +142,8 @@ _SYMBOLS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="
 def _shape_error(exc: GradcliError, a, b) -> BaseException:
     if exc.kind == "limit":
         return exc
+    if "Integers to negative integer powers" in exc.message:
+        return runtime_error("Integers to negative integer powers are not allowed.")
     sa = a.t.data.shape if type(a) is STensor else ()
     sb = b.t.data.shape if type(b) is STensor else ()
     return runtime_error(broadcast_message(sa, sb) or exc.message)

@@ -295,7 +295,7 @@ def _to_float(value=0.0):
 def _scalar(s: STensor):
     from .methods import item  # noqa: PLC0415
     if s.t.data.size != 1:
-        raise type_error("only one element tensors can be converted to Python scalars")
+        raise ScriptError("ValueError", "only one element tensors can be converted to Python scalars")
     return item(s)
 
 

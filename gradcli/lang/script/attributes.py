@@ -208,15 +208,15 @@ def _instance_attribute(obj, cls, name, attrs):
     raise attribute_error(f"'{cls.name if cls is not None else 'object'}' object has no attribute '{name}'")
 
 
+MISSING = object()  # what instance_lookup finds when the script class has no such attribute
+
+
 def instance_lookup(obj, cls, name):
     """The script class attribute `name` of a gradcli-native instance (Module subclasses), bound."""
     found = cls.lookup(name) if cls is not None else None
     if found is None:
-        return _MISSING
+        return MISSING
     return bind_class_value(found, obj, cls)
-
-
-_MISSING = object()
 
 
 def _class_attribute(cls: ScriptClass, name: str):
@@ -253,7 +253,7 @@ def _super_attribute(sup: Super, name: str):
             return bind_class_value(c.attrs[name], obj, cls)
         if type(c) is NativeClass:
             if name == "__init__":
-                return BoundNative("__init__", lambda o, *a, **k: _native_init(c, o, a, k), obj)
+                return BoundNative("__init__", lambda o, *a, _c=c, **k: _native_init(_c, o, a, k), obj)
             if name in c.attrs:
                 return c.attrs[name](cls)
             method = getattr(type(obj), "script_method", None)

@@ -543,10 +543,6 @@ class GradMode:
         core.recording = self.previous
 
 
-def ones_like_seed(s: STensor) -> Tensor:
-    return constant(1.0, s.t)
-
-
 # -- custom autograd.Function -----------------------------------------------------------------------
 
 CUSTOM = "a custom autograd.Function"  # the doc of the ops Cls.apply makes

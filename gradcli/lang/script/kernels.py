@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core import ops as _table  # noqa: F401 - importing the op table fills PRIMITIVES
 from ...core.tensor import PRIMITIVES, Op
 
 _LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}  # AVX2 vectors
@@ -129,3 +130,4 @@ def _pow_forward(xp, x, y):
 
 
 POW = Op("pow", _pow_forward, partials=PRIMITIVES["pow"].partials, backward_name="PowBackward0")
+

@@ -17,7 +17,7 @@ from ...core.tensor import PRIMITIVES, Op, Tensor, apply, constant
 from . import autograd, dtypes, ops, runtime
 from .autograd import name_node, record
 from .kernels import MEAN, SUM
-from .dtypes import BOOL, FLOATING, DType
+from .dtypes import FLOATING, DType
 from .errors import ScriptError, attribute_error, runtime_error, type_error
 from .objects import BoundNative, Native
 from .tensor import CPU, Size, STensor, cast, set_requires_grad, view, wrap

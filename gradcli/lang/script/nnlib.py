@@ -13,10 +13,9 @@ import math
 import numpy as np
 
 from ...core import ops as core_ops
-from ...core import tensor as core
 from ...core.tensor import PRIMITIVES, Tensor, apply, constant
 from . import dtypes, objects, ops, runtime
-from .attributes import instance_lookup
+from .attributes import MISSING, instance_lookup
 from .autograd import name_node, record
 from .errors import ScriptError, attribute_error, runtime_error, type_error
 from .namespaces import BUILDERS, Namespace
@@ -74,7 +73,7 @@ class Module:
     # -- what the interpreter asks of an object
     def script_call(self, args, kwargs):
         forward = instance_lookup(self, self.script_class, "forward")
-        if forward is not _MISSING_VALUE():
+        if forward is not MISSING:
             return objects.invoke(forward, list(args), kwargs)
         return self.forward(*args, **kwargs)
 
@@ -82,7 +81,7 @@ class Module:
         if name in self.attrs:
             return self.attrs[name]
         found = instance_lookup(self, self.script_class, name)
-        if found is not _MISSING_VALUE():
+        if found is not MISSING:
             return found
         method = self.script_method(name)
         if method is not None:
@@ -159,7 +158,7 @@ class Module:
 
     def extra_repr(self) -> str:
         custom = instance_lookup(self, self.script_class, "extra_repr")
-        if custom is not _MISSING_VALUE():
+        if custom is not MISSING:
             from .show import to_str  # noqa: PLC0415
             return to_str(objects.invoke(custom, [], {}))
         return ""
@@ -192,11 +191,6 @@ class Module:
             children = [((name + "." if name else "") + k, m) for k, m in module.modules.items() if m is not None]
             stack.extend(reversed(children))
         return out
-
-
-def _MISSING_VALUE():  # noqa: N802
-    from .attributes import _MISSING  # noqa: PLC0415
-    return _MISSING
 
 
 def _legacy(value) -> str:

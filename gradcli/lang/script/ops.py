@@ -306,6 +306,3 @@ _IN_PLACE_NAMES = {"add": "AddBackward0", "sub": "SubBackward0", "mul": "MulBack
 def is_number(x) -> bool:
     return type(x) in _NUMBERS
 
-
-def charge_result(data) -> None:
-    runtime.charge(int(np.size(data)))

@@ -32,20 +32,12 @@ class STensor:
         return Size(self.t.data.shape)
 
     @property
-    def data_(self) -> np.ndarray:
-        return self.t.data
-
-    @property
     def requires_grad(self) -> bool:
         return self.t.requires_grad
 
     @property
     def is_leaf(self) -> bool:
         return self.t.op is None
-
-    @property
-    def numel(self) -> int:
-        return self.t.data.size
 
     def __repr__(self):  # for debugging gradcli itself; scripts print through pyvalues
         return f"STensor({self.t.data!r}, {self.dtype})"

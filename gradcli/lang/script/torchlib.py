@@ -22,7 +22,7 @@ from .dtypes import FLOATING, DType
 from .errors import ScriptError, runtime_error, type_error, value_error
 from .namespaces import BUILDERS, Namespace, lazy
 from .objects import Native, NativeClass
-from .tensor import CPU, Device, Size, STensor, cast, cast_core, leaf, wrap
+from .tensor import Device, Size, STensor, cast, cast_core, leaf, wrap
 
 # -- the bridge to the function table -------------------------------------------------------------------
 
@@ -955,4 +955,3 @@ BUILDERS["random"] = random_namespace
 BUILDERS["torch.autograd"] = autograd_namespace
 BUILDERS["math"] = math_namespace
 BUILDERS["collections"] = collections_namespace
-CPU_DEVICE = CPU

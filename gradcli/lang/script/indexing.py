@@ -70,6 +70,9 @@ def normalize(x: STensor, key) -> tuple[tuple, bool]:
     if sum(1 for i in idx if i is Ellipsis) > 1:
         raise index_error("an index can only have a single ellipsis ('...')")
     if consumed > len(shape):
+        if not shape:
+            raise index_error("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                              "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
         raise index_error(f"too many indices for tensor of dimension {len(shape)}")
     axis = 0
     for pos, i in enumerate(idx):

@@ -53,8 +53,8 @@ def lazy(make) -> _Lazy:
 
 # module name -> builder of its namespace; filled by the modules that define them
 BUILDERS: dict = {}
-ALLOWED = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.autograd", "numpy", "math",
-           "random", "collections")
+ALLOWED = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.autograd", "torch.utils.data",
+           "numpy", "math", "random", "collections")
 
 
 class Modules:

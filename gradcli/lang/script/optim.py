@@ -286,7 +286,7 @@ def optim_namespace(modules) -> Namespace:
                for name, cls in OPTIMIZERS.items()}
     classes["Optimizer"] = NativeClass("Optimizer", "torch.optim.optimizer", None,
                                        check=lambda v: isinstance(v, Optimizer))
-    classes["lr_scheduler"] = Namespace("torch.optim.lr_scheduler", {})
+    classes["lr_scheduler"] = modules("torch.optim.lr_scheduler")
     for name, cls in OPTIMIZERS.items():
         objects.TYPES[cls] = classes[name]
     return Namespace("torch.optim", classes)

@@ -19,7 +19,7 @@ from ...core import tensor as core
 from ...errors import GradcliError
 from ..language import Positions, Source, load
 from . import autograd, errors, pyvalues, runtime, syntax
-from . import nnlib, numpylib, optim, torchlib  # noqa: F401 - each makes a module scripts can import
+from . import datalib, nnlib, numpylib, optim, torchlib  # noqa: F401 - each makes modules scripts import
 from .compiler import Compiler
 from .namespaces import Modules
 from .objects import Frame

@@ -158,3 +158,18 @@ def test_run_imports_nothing_heavy(script):
     p = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, env=ENV, timeout=60)
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("extra", [[], ["--json"]], ids=["text", "json"])
+def test_a_closed_pipe_is_exit_141(script, extra):
+    import os
+    path = script("for i in range(20000):\n    print(i)\n")
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first write finds the pipe closed
+    try:
+        done = subprocess.run([sys.executable, "-m", "gradcli", "run", path, *extra], stdout=write,
+                              stderr=subprocess.PIPE, text=True, env=ENV, timeout=120)
+    finally:
+        os.close(write)
+    assert done.returncode == 141
+    assert "Traceback" not in done.stderr

@@ -42,9 +42,16 @@ def run(file: ScriptFile,
             _write_events(recorder)
         sys.stdout.flush()  # what the script printed stays printed, before the error on stderr
         raise
-    if json:
-        _write_events(recorder)
-    sys.stdout.flush()
+    except BrokenPipeError:
+        # `| head`: click would turn a closed pipe (an OSError with errno EPIPE) into exit 1; one
+        # without errno passes through to the error funnel, which makes it exit 141
+        raise BrokenPipeError from None
+    try:
+        if json:
+            _write_events(recorder)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise BrokenPipeError from None
 
 
 def _write_events(recorder) -> None:

@@ -47,6 +47,13 @@ CASES = [
     ("generator-endless", "def g():\n    while True:\n        yield 1\nfor x in g():\n    pass\n",
      r"more than [\d,]+ steps|over the limit", True),
     ("comprehension-huge", "x = [i for i in range(10**9)]\n", r"more than [\d,]+ steps|over the limit", True),
+    ("shared-list-repr", "x = [1]\nfor i in range(200):\n    x = [x, x]\nprint(x)\n", r"nested container", False),
+    ("shared-tuple-hash", "t = (1,)\nfor i in range(200):\n    t = (t, t)\ns = {t}\n", r"nested container", False),
+    ("shared-list-equality", "x = [1]\ny = [1]\nfor i in range(200):\n    x = [x, x]\n    y = [y, y]\n"
+     "print(x == y)\n", r"nested container", False),
+    ("shared-dict-key", "t = (1,)\nfor i in range(200):\n    t = (t, t)\nd = {}\nd[t] = 1\n", r"nested container",
+     False),
+    ("deep-list-repr", "l = []\nfor i in range(100000):\n    l = [l]\nprint(l)\n", r"recursed too deeply", False),
     ("tensor-too-large", "import torch\nx = torch.zeros(10**5, 10**5)\n", r"limit", True),
     ("tensor-loop", "import torch\nwhile True:\n    x = torch.ones(10**7)\n", r"tensor elements|steps", True),
     ("numpy-too-large", "import numpy as np\nx = np.zeros((10**5, 10**5))\n", r"limit", True),

@@ -314,6 +314,9 @@ def _python_index(key):
 
 def get_item(obj, key):
     t = type(obj)
+    if type(key) is tuple and t is not STensor:
+        from .pyvalues import bounded  # noqa: PLC0415 - a tuple key is hashed
+        bounded(key)
     if t is STensor:
         from .methods import tensor_getitem  # noqa: PLC0415
         return tensor_getitem(obj, key)
@@ -352,7 +355,8 @@ def set_item(obj, key, value) -> None:
         obj[key] = value
         return None
     if t is dict or t is collections.OrderedDict:
-        obj[key] = value
+        from .pyvalues import bounded  # noqa: PLC0415 - the key is hashed
+        obj[bounded(key)] = value
         return None
     if t is np.ndarray:
         from .numpylib import array_setitem  # noqa: PLC0415

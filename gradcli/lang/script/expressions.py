@@ -229,7 +229,7 @@ class Expressions:
 
     def e_Set(self, node, scope):
         items = self._items(node.elts, scope)
-        return lambda f: set(items(f))
+        return lambda f: set(pyvalues.bounded(items(f)))
 
     def e_Dict(self, node, scope):
         pairs = [(self.expr(k, scope) if k is not None else None, self.expr(v, scope))
@@ -241,7 +241,7 @@ class Expressions:
                 if k is None:
                     out.update(pyvalues._to_dict(v(f)))
                 else:
-                    out[k(f)] = v(f)
+                    out[pyvalues.bounded(k(f))] = v(f)
             return out
         return run
 
@@ -348,14 +348,14 @@ class Expressions:
 
     def e_SetComp(self, node, scope):
         items = self._comprehension(node, scope, lambda inner: self.expr(node.elt, inner))
-        return lambda f: set(items(f))
+        return lambda f: set(pyvalues.bounded(items(f)))
 
     def e_DictComp(self, node, scope):
         def element(inner):
             k, v = self.expr(node.key, inner), self.expr(node.value, inner)
             return lambda frame: (k(frame), v(frame))
         items = self._comprehension(node, scope, element)
-        return lambda f: dict(items(f))
+        return lambda f: dict(pyvalues.bounded(items(f)))
 
     # -- calls ------------------------------------------------------------------------------------------
 

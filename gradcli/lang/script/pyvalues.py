@@ -108,6 +108,42 @@ def materialize(iterable) -> list:
     return out
 
 
+# -- nested containers: their size as trees -------------------------------------------------------------
+
+_NESTED = (list, tuple, dict, set, frozenset)
+
+
+def bounded(value):
+    """value, once it is known that walking it as a tree (what ==, hash and repr do) stays small.
+
+    `x = [x, x]` done 200 times is 201 lists but 2**200 paths: Python's own == or repr of it would
+    never end. The size of the tree is counted with each shared container counted once per use,
+    memoized, so the count itself is linear in the number of distinct containers.
+    """
+    if type(value) not in _NESTED:
+        return value
+    sizes: dict[int, int] = {}
+    stack = [(value, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        children = list(node.keys()) + list(node.values()) if type(node) is dict else node
+        nested = [c for c in children if type(c) in _NESTED]
+        if not done:
+            sizes[key] = -1  # in progress (a container that holds itself is cut here)
+            stack.append((node, True))
+            stack.extend((c, False) for c in nested if id(c) not in sizes)
+            continue
+        total = len(children) + sum(max(sizes.get(id(c), 0), 0) for c in nested)
+        if total > runtime.MAX_LENGTH:
+            raise limit(f"a nested container of about {total:,} items (counting shared parts each time "
+                        f"they appear) is over the limit of {runtime.MAX_LENGTH:,}")
+        sizes[key] = total
+    return value
+
+
 # -- operators on plain values -----------------------------------------------------------------------
 
 def _check_int(value) -> None:
@@ -217,6 +253,8 @@ def compare(op: str, a, b):
     if ta is np.ndarray or tb is np.ndarray:
         return _COMPARE[op](a, b)
     if ta in _PRIMITIVE and tb in _PRIMITIVE or isinstance(a, np.generic) or isinstance(b, np.generic):
+        bounded(a)
+        bounded(b)
         try:
             return _COMPARE[op](a, b)
         except TypeError as exc:
@@ -233,6 +271,7 @@ _CMP_SYMBOL = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
 def contains(container, item) -> bool:
+    bounded(item)
     t = type(container)
     if t is dict or t.__name__ == "OrderedDict":
         return item in container
@@ -317,7 +356,7 @@ def _to_tuple(iterable=()):
 
 
 def _to_set(iterable=()):
-    return set(materialize(iterable))
+    return set(bounded(materialize(iterable)))
 
 
 def _to_dict(*args, **kwargs):
@@ -331,7 +370,7 @@ def _to_dict(*args, **kwargs):
                 key, value = materialize(pair)
                 out[key] = value
     out.update(kwargs)
-    return out
+    return bounded(out)
 
 
 def _new_exception(name):

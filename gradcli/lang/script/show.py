@@ -62,6 +62,9 @@ def to_str(value) -> str:
 
 def to_repr(value, _seen=None) -> str:
     t = type(value)
+    if _seen is None and t in (list, tuple, dict, set):
+        from .pyvalues import bounded  # noqa: PLC0415
+        bounded(value)
     if t is str or t is int or t is float or t is bool or value is None:
         return repr(value)
     if t is STensor:

@@ -4,10 +4,11 @@ A tutorial script as pasted (imports, tensors, .backward(), print, def/class/for
 optimizers) runs on gradcli's own tensors, op table and engine, and prints what PyTorch prints.
 
 Layers, each a small module:
-- syntax (the allowlist), compiler (syntax tree -> closures), runner (run one script);
+- syntax (the allowlist), scopes, compiler and expressions (syntax tree -> closures), runner;
 - objects, attributes, pyvalues, formatting, show: the Python a script may use;
-- tensor, dtypes, ops, indexing, methods, autograd: PyTorch's tensor and its autograd;
-- torchlib, nnlib, optim, numpylib, namespaces: the modules a script imports;
+- tensor, dtypes, ops, kernels, indexing, methods, autograd: PyTorch's tensor and its autograd;
+- namespaces, torchlib, creation, gradapi, nnmodule, functional, layers, nnutils, optim, datalib,
+  numpylib, stdlib: the modules a script imports;
 - printing and random: PyTorch's tensor printing and CPU random numbers, bit for bit;
 - events, computation: what other commands read from a script (its backward calls).
 

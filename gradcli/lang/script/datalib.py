@@ -108,7 +108,7 @@ def _collate(items):
         from .methods import stack  # noqa: PLC0415
         return stack(list(items))
     if type(first) in (int, float, bool):
-        from .torchlib import tensor  # noqa: PLC0415
+        from .creation import tensor  # noqa: PLC0415
         return tensor(list(items))
     if isinstance(first, (tuple, list)):
         return [_collate([item[k] for item in items]) for k in range(len(first))]

@@ -16,7 +16,7 @@ from .tensor import STensor
 def tensor_names(globals_: dict) -> dict[int, str]:
     """Core node index -> the script's name for it: tensors bound to global names, and the
     parameters of modules bound to global names (`model.fc.weight`)."""
-    from .nnlib import Module  # noqa: PLC0415
+    from .nnmodule import Module  # noqa: PLC0415
     names: dict[int, str] = {}
     for name, value in globals_.items():
         if type(value) is STensor:

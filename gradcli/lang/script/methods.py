@@ -141,7 +141,7 @@ def _to(x: STensor, *args, **kwargs):
         elif type(a) is STensor:
             dtype = a.dtype
         elif type(a) is str:
-            from .torchlib import make_device  # noqa: PLC0415
+            from .tensor import make_device  # noqa: PLC0415
             device = make_device(a)
             if device.type == "cuda":
                 _cuda(x)
@@ -669,7 +669,7 @@ def index_select(x: STensor, dim, index) -> STensor:
 
 def _new(fill):
     def impl(x, *size_, dtype=None, device=None, requires_grad=False):
-        from .torchlib import sizes  # noqa: PLC0415
+        from .creation import sizes  # noqa: PLC0415
         d = dtype or x.dtype
         s = wrap(Tensor(fill(sizes(size_, "new"), d)), d)
         if requires_grad:
@@ -679,14 +679,14 @@ def _new(fill):
 
 
 def new_full(x, size_, fill_value, *, dtype=None, device=None, requires_grad=False):
-    from .torchlib import sizes  # noqa: PLC0415
+    from .creation import sizes  # noqa: PLC0415
     d = dtype or x.dtype
     return wrap(Tensor(np.full(sizes((size_,) if type(size_) is int else size_, "new_full"), fill_value,
                                dtype=d.numpy)), d)
 
 
 def new_tensor(x, data, *, dtype=None, device=None, requires_grad=False):
-    from .torchlib import tensor  # noqa: PLC0415
+    from .creation import tensor  # noqa: PLC0415
     return tensor(data, dtype=dtype or x.dtype, requires_grad=requires_grad)
 
 

@@ -81,6 +81,25 @@ class Device:
 CPU = Device("cpu")
 
 
+def make_device(kind="cpu", index=None):
+    """torch.device('cuda:0') and friends: named, accepted, computed on where gradcli computes."""
+    from .errors import runtime_error, type_error  # noqa: PLC0415
+    if type(kind) is Device:
+        return kind
+    if type(kind) is int:
+        return Device("cuda", kind)
+    if type(kind) is not str:
+        raise type_error("device() takes a string")
+    name, _, number = kind.partition(":")
+    if name not in ("cpu", "cuda", "mps", "meta", "xpu"):
+        raise runtime_error(f"Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, "
+                            f"ve, fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone "
+                            f"device type at start of device string: {kind}")
+    if number:
+        index = int(number)
+    return Device(name, index)
+
+
 def as_array(data) -> np.ndarray:
     """NumPy's full reductions give scalars; a tensor's storage must be an array (in-place ops)."""
     return data if type(data) is np.ndarray else np.asarray(data)

@@ -11,7 +11,7 @@ import math
 
 from . import objects, runtime
 from .errors import ScriptError, type_error, value_error
-from .namespaces import BUILDERS, Namespace
+from .namespaces import Namespace
 from .objects import NativeClass
 from .tensor import STensor
 
@@ -230,6 +230,9 @@ def scheduler_namespace() -> Namespace:
     return Namespace("torch.optim.lr_scheduler", classes)
 
 
-BUILDERS["torch.utils.data"] = data_namespace
-BUILDERS["torch.utils"] = lambda modules: Namespace("torch.utils", {"data": modules("torch.utils.data")})
-BUILDERS["torch.optim.lr_scheduler"] = lambda modules: scheduler_namespace()
+def utils_namespace(modules) -> Namespace:
+    return Namespace("torch.utils", {"data": modules("torch.utils.data")})
+
+
+def lr_scheduler_namespace(modules) -> Namespace:
+    return scheduler_namespace()

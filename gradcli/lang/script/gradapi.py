@@ -10,7 +10,7 @@ from . import autograd, dtypes
 from .creation import autograd_leaf
 from .dtypes import FLOATING
 from .errors import ScriptError, runtime_error, type_error
-from .namespaces import BUILDERS, Namespace
+from .namespaces import Namespace
 from .objects import Native, NativeClass
 from .tensor import STensor, wrap
 from .torchlib import AnomalyMode, _grad_mode_class, _natives, set_grad_enabled
@@ -154,6 +154,3 @@ def autograd_namespace(modules) -> Namespace:
                       "jacobian": functional_jacobian, "vjp": functional_vjp,
                       "hessian": functional_hessian}))})
     return Namespace("torch.autograd", attrs)
-
-
-BUILDERS["torch.autograd"] = autograd_namespace

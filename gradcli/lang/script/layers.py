@@ -25,7 +25,7 @@ from .functional import (
     softmax,
     softplus,
 )
-from .namespaces import BUILDERS, Namespace
+from .namespaces import Namespace
 from .nnmodule import Module, ModuleList, Sequential, parameter
 from .nnutils import INIT, clip_grad_norm_, clip_grad_value_, parameters_to_vector
 from .objects import Native, NativeClass
@@ -222,7 +222,9 @@ def functional_namespace(modules) -> Namespace:
     return Namespace("torch.nn.functional", _natives(FUNCTIONAL), fallback=_bridged)
 
 
-BUILDERS["torch.nn"] = nn_namespace
-BUILDERS["torch.nn.functional"] = functional_namespace
-BUILDERS["torch.nn.init"] = lambda modules: modules("torch.nn").script_getattr("init")
-BUILDERS["torch.nn.utils"] = lambda modules: modules("torch.nn").script_getattr("utils")
+def init_namespace(modules) -> Namespace:
+    return modules("torch.nn").script_getattr("init")
+
+
+def utils_namespace(modules) -> Namespace:
+    return modules("torch.nn").script_getattr("utils")

@@ -51,8 +51,17 @@ def lazy(make) -> _Lazy:
     return _Lazy(make)
 
 
-# module name -> builder of its namespace; filled by the modules that define them
-BUILDERS: dict = {}
+# module name -> (module of this package, function) that builds its namespace: imported when a
+# script first imports the module, so `import torch` alone loads neither nn nor optim
+BUILDERS = {
+    "torch": ("torchlib", "torch_namespace"), "torch.autograd": ("gradapi", "autograd_namespace"),
+    "torch.nn": ("layers", "nn_namespace"), "torch.nn.functional": ("layers", "functional_namespace"),
+    "torch.nn.init": ("layers", "init_namespace"), "torch.nn.utils": ("layers", "utils_namespace"),
+    "torch.optim": ("optim", "optim_namespace"), "torch.optim.lr_scheduler": ("datalib", "lr_scheduler_namespace"),
+    "torch.utils": ("datalib", "utils_namespace"), "torch.utils.data": ("datalib", "data_namespace"),
+    "numpy": ("numpylib", "numpy_namespace"), "math": ("stdlib", "math_namespace"),
+    "random": ("stdlib", "random_namespace"), "collections": ("stdlib", "collections_namespace"),
+}
 ALLOWED = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.autograd", "torch.utils.data",
            "numpy", "math", "random", "collections")
 
@@ -67,11 +76,13 @@ class Modules:
         found = self.loaded.get(name)
         if found is not None:
             return found
-        builder = BUILDERS.get(name)
-        if builder is None:
+        where = BUILDERS.get(name)
+        if where is None:
             root = name.split(".")[0]
             raise ScriptError("ModuleNotFoundError",
                               f"No module named '{name}' (gradcli scripts can import "
                               f"{', '.join(ALLOWED)}; not {root})")
-        found = self.loaded[name] = builder(self)
+        import importlib  # noqa: PLC0415
+        module = importlib.import_module(f"{__package__}.{where[0]}")  # a fixed name of the table above
+        found = self.loaded[name] = getattr(module, where[1])(self)
         return found

@@ -15,7 +15,7 @@ import numpy as np
 from ...core.tensor import check_size
 from . import runtime
 from .errors import ScriptError, attribute_error, type_error
-from .namespaces import BUILDERS, Namespace
+from .namespaces import Namespace
 from .objects import BoundNative, Native, NativeClass
 from .tensor import STensor
 
@@ -197,7 +197,6 @@ def numpy_namespace(modules) -> Namespace:
     return Namespace("numpy", attrs)
 
 
-BUILDERS["numpy"] = numpy_namespace
 
 
 # -- arrays as script values --------------------------------------------------------------------------

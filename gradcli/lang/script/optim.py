@@ -13,7 +13,7 @@ import numpy as np
 
 from . import objects
 from .errors import ScriptError, type_error, value_error
-from .namespaces import BUILDERS, Namespace
+from .namespaces import Namespace
 from .objects import Native, NativeClass
 from .tensor import STensor
 
@@ -290,6 +290,3 @@ def optim_namespace(modules) -> Namespace:
     for name, cls in OPTIMIZERS.items():
         objects.TYPES[cls] = classes[name]
     return Namespace("torch.optim", classes)
-
-
-BUILDERS["torch.optim"] = optim_namespace

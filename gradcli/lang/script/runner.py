@@ -18,20 +18,7 @@ import numpy as np
 from ...core import tensor as core
 from ...errors import GradcliError
 from ..language import Positions, Source, load
-from . import (  # noqa: F401 - modules to import
-    autograd,
-    datalib,
-    errors,
-    gradapi,
-    layers,
-    numpylib,
-    optim,
-    pyvalues,
-    runtime,
-    stdlib,
-    syntax,
-    torchlib,
-)
+from . import autograd, errors, pyvalues, runtime, syntax
 from .compiler import Compiler
 from .namespaces import Modules
 from .objects import Frame

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import runtime
 from .errors import ScriptError
-from .namespaces import BUILDERS, Namespace
+from .namespaces import Namespace
 from .objects import Native, NativeClass
 
 
@@ -45,8 +45,3 @@ def random_namespace(modules) -> Namespace:
     names = ("seed", "random", "randint", "randrange", "uniform", "choice", "shuffle", "gauss",
              "normalvariate", "sample")
     return Namespace("random", {name: bounded(name) for name in names})
-
-
-BUILDERS["math"] = math_namespace
-BUILDERS["random"] = random_namespace
-BUILDERS["collections"] = collections_namespace

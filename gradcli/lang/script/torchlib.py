@@ -21,7 +21,7 @@ from . import autograd, dtypes, runtime
 from .creation import CREATION, device_arg, dtype_arg, legacy_constructor
 from .dtypes import FLOATING, DType
 from .errors import ScriptError, runtime_error, type_error
-from .namespaces import BUILDERS, Namespace, lazy
+from .namespaces import Namespace, lazy
 from .objects import Native, NativeClass
 from .tensor import Device, Size, STensor, cast, cast_core, make_device, wrap
 
@@ -346,6 +346,3 @@ def _register_types():
 
 
 _register_types()
-
-
-BUILDERS["torch"] = torch_namespace

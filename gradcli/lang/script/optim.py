@@ -208,7 +208,7 @@ class Adam(Optimizer):
         bias1 = 1 - beta1 ** step
         bias2 = 1 - beta2 ** step
         step_size = lr / bias1
-        root = math.sqrt(bias2)
+        root = bias2 ** 0.5  # as PyTorch writes it (math.sqrt can differ in the last bit)
         if group["amsgrad"]:
             top = np.maximum(state.get("max_exp_avg_sq", exp_avg_sq), exp_avg_sq)
             state["max_exp_avg_sq"] = top
@@ -264,7 +264,7 @@ class Adagrad(Optimizer):
             g = _add_alpha(g, p, group["weight_decay"])
         clr = _scalar(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
         total = state.get("sum", np.full_like(p, group["initial_accumulator_value"]))
-        total = _fused(total, f(1.0), g * g)
+        total = _fused(total, g, g)  # addcmul_(g, g, value=1): one rounding of total + g * g
         state["sum"] = total
         return p + (f(-clr) * g) / (np.sqrt(total) + f(group["eps"]))
 

@@ -7,7 +7,6 @@ seeded tutorial's trained weights print PyTorch's digits.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

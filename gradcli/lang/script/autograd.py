@@ -23,7 +23,7 @@ from ...core import tensor as core
 from ...core.tensor import Op, Tensor, apply, constant, graph
 from . import dtypes, runtime
 from .errors import ScriptError, runtime_error
-from .tensor import STensor, Size, wrap
+from .tensor import Size, STensor, wrap
 
 LEAVES: "weakref.WeakValueDictionary[int, STensor]" = weakref.WeakValueDictionary()
 RETAINED: "weakref.WeakValueDictionary[int, STensor]" = weakref.WeakValueDictionary()

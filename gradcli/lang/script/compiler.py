@@ -17,7 +17,14 @@ import ast
 
 from ...errors import GradcliError
 from . import objects, pyvalues, runtime
-from .attributes import del_attribute, del_item, get_attribute, get_item, set_attribute, set_item
+from .attributes import (
+    del_attribute,
+    del_item,
+    get_attribute,
+    get_item,
+    set_attribute,
+    set_item,
+)
 from .errors import NATIVE, ScriptError, runtime_error
 from .expressions import BINOPS, Expressions
 from .objects import BREAK, CONTINUE, RETURN, Frame, ScriptFunction

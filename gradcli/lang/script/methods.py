@@ -16,11 +16,11 @@ from ...core import tensor as core
 from ...core.tensor import PRIMITIVES, Op, Tensor, apply, constant
 from . import autograd, dtypes, ops, runtime
 from .autograd import name_node, record
-from .kernels import MEAN, SUM
 from .dtypes import FLOATING, DType
 from .errors import ScriptError, attribute_error, runtime_error, type_error
+from .kernels import MEAN, SUM
 from .objects import BoundNative, Native
-from .tensor import CPU, Size, STensor, cast, set_requires_grad, view, wrap
+from .tensor import CPU, NO_GPU, Size, STensor, cast, set_requires_grad, view, wrap
 
 # -- conversions to Python ------------------------------------------------------------------------------
 
@@ -152,7 +152,7 @@ def _to(x: STensor, *args, **kwargs):
 
 
 def _cuda(x, *args, **kwargs):
-    raise ScriptError("AssertionError", "Torch not compiled with CUDA enabled")
+    raise runtime_error(NO_GPU)
 
 
 def _as(d: DType):
@@ -815,8 +815,8 @@ def _where(condition, x=None, y=None):
     if x is None and y is None:
         data = np.nonzero(condition.t.data)
         return tuple(wrap(Tensor(np.asarray(d, dtype=np.int64)), dtypes.int64) for d in data)
-    from .torchlib import _call_entry  # noqa: PLC0415
     from .. import functions  # noqa: PLC0415
+    from .torchlib import _call_entry  # noqa: PLC0415
     if type(condition) is STensor:
         condition = wrap(Tensor(np.asarray(condition.t.data, dtype=np.float64)), dtypes.float64)
     if type(x) is STensor and type(y) is STensor and x.dtype is not y.dtype:

@@ -320,7 +320,8 @@ def _to(m, *args, **kwargs):
         if type(a) is dtypes.DType:
             target = a
         elif type(a) is str and a.startswith("cuda") or getattr(a, "type", None) == "cuda":
-            raise ScriptError("AssertionError", "Torch not compiled with CUDA enabled")
+            from .tensor import NO_GPU  # noqa: PLC0415
+            raise runtime_error(NO_GPU)
     if target is not None:
         _convert(m, target)
     return m

@@ -16,9 +16,9 @@ from ...core.tensor import PRIMITIVES, Op, Tensor, apply, constant
 from ...errors import GradcliError
 from . import dtypes, runtime
 from .autograd import record
-from .kernels import POW
 from .dtypes import BOOL, FLOATING, DType
 from .errors import ScriptError, runtime_error
+from .kernels import POW
 from .tensor import STensor, cast_core, wrap
 
 ARITHMETIC = ("add", "sub", "mul", "div", "pow")

@@ -7,7 +7,6 @@ seeded tutorial's trained weights print PyTorch's digits.
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from . import objects

@@ -80,6 +80,10 @@ class Device:
 
 CPU = Device("cpu")
 
+# What PyTorch (a CUDA build, on a machine without a GPU) says when a script asks for one.
+NO_GPU = ("Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a "
+          "driver from http://www.nvidia.com/Download/index.aspx")
+
 
 def make_device(kind="cpu", index=None):
     """torch.device('cuda:0') and friends: named, accepted, computed on where gradcli computes."""

@@ -23,7 +23,7 @@ from .dtypes import FLOATING, DType
 from .errors import ScriptError, runtime_error, type_error
 from .namespaces import Namespace, lazy
 from .objects import Native, NativeClass
-from .tensor import Device, Size, STensor, cast, cast_core, make_device, wrap
+from .tensor import NO_GPU, Device, Size, STensor, cast, cast_core, make_device, wrap
 
 # -- the bridge to the function table -------------------------------------------------------------------
 
@@ -312,8 +312,7 @@ def torch_namespace(modules) -> Namespace:
 
 
 def _no_cuda():
-    raise runtime_error("Found no NVIDIA driver on your system. gradcli computes on the CPU: "
-                        "torch.cuda.is_available() is False")
+    raise runtime_error(NO_GPU)
 
 
 def _bridged(name: str):

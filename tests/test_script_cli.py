@@ -173,3 +173,18 @@ def test_a_closed_pipe_is_exit_141(script, extra):
         os.close(write)
     assert done.returncode == 141
     assert "Traceback" not in done.stderr
+
+
+def test_hessian_and_jvp_of_a_script(script):
+    path = script("import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\nw = torch.tensor(3.0, "
+                  "requires_grad=True)\nloss = (w * x ** 3).sum()\nloss.backward()\n")
+    doc = strict_loads(cli("hessian", "-f", path, "--json").stdout)
+    # d2/dx2 (w x^3) = 6 w x, d2/dx dw = 3 x^2, d2/dw2 = 0
+    assert doc["matrix"] == [[18.0, 0.0, 3.0], [0.0, 36.0, 12.0], [3.0, 12.0, 0.0]]
+    assert strict_loads(cli("jvp", "-f", path, "--tangent", "1,0,0", "--json").stdout)["jvp"] == {"loss": 9.0}
+
+
+def test_check_refuses_a_script_clearly(script):
+    p = cli("check", "-f", script(SCRIPT))
+    assert p.returncode == 2
+    assert "cannot do" in p.stderr and "internal error" not in p.stderr

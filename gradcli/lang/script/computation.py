@@ -21,9 +21,15 @@ from .runner import compile_script, execute
 
 @dataclass
 class _ScriptProgram:
-    """What Computation asks of a program, for a script: the names it binds, its inputs."""
+    """What Computation asks of a program, for a script: the names it binds, its inputs. A script
+    cannot be run again at other input values (finite differences, --points): that is refused."""
     bindings: list = field(default_factory=list)
     inputs: dict = field(default_factory=dict)
+
+    def run(self, *args, **kwargs):
+        raise GradcliError("this command evaluates the program again at other input values, which a "
+                           "PyTorch script cannot do (it makes its own values): use backward, grad, "
+                           "jacobian, jvp, hessian or explain with -f, or gradcli run", kind="usage")
 
 
 class ScriptComputation(Computation):

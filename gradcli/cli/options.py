@@ -100,10 +100,23 @@ def input_values(opts: Common) -> dict:
 
 
 def computation(opts: Common):
-    from ..api import Computation  # noqa: PLC0415
     text = read_program(opts)
+    from ..lang.script import is_script  # noqa: PLC0415 - a regular expression, nothing heavy
+    if is_script(text):  # a PyTorch script: its out.backward(v) call is the output and the gradient
+        return _script_computation(text, opts)
+    from ..api import Computation  # noqa: PLC0415
     return Computation(text, input_values(opts), wrt=opts.wrt, outputs=opts.output, dtype=opts.dtype,
                        seed=opts.seed, device=opts.device)
+
+
+def _script_computation(text: str, opts: Common):
+    for given, option in ((opts.at or opts.inputs, "--at/--inputs"), (opts.output, "--output"),
+                          (opts.device != "cpu", "--device"), (opts.dtype != "float64", "--dtype")):
+        if given:
+            raise GradcliError(f"{option} does not apply to a PyTorch script: it makes its own values, "
+                               "in its own dtypes (edit the script to change them)", kind="usage")
+    from ..lang.script.computation import from_script  # noqa: PLC0415
+    return from_script(text, wrt=opts.wrt, seed=opts.seed)
 
 
 def emit(result: dict, opts: Common) -> None:
@@ -151,7 +164,12 @@ def run(scope: dict, compute) -> None:
     check_options(opts)
     if opts.points is not None:  # many points: batched, streamed (points.py)
         from ..io.points import run_points  # noqa: PLC0415
-        return run_points(opts, compute, read_program(opts), input_values(opts))
+        from ..lang.script import is_script  # noqa: PLC0415
+        text = read_program(opts)
+        if is_script(text):
+            raise GradcliError("--points does not apply to a PyTorch script (it makes its own values)",
+                               kind="usage")
+        return run_points(opts, compute, text, input_values(opts))
     with backend.watch:
         result = compute(computation(opts))
     emit(result, opts)

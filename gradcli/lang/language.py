@@ -92,16 +92,50 @@ class Source:
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
 
 
-def parse(text: str) -> tuple[list[Statement], Source]:
-    """Check the limits, parse, allowlist and compile a program."""
+def load(text: str, what: str = "program") -> tuple[ast.Module, Source]:
+    """Text -> Python's syntax tree and the lines for caret messages, within the size limit.
+
+    Shared by pure programs (below) and scripts (lang/script), which then apply their own allowlist.
+    """
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PROGRAM_BYTES:
-        raise GradcliError(f"the program is longer than the limit of {MAX_PROGRAM_BYTES:,} bytes",
+        raise GradcliError(f"the {what} is longer than the limit of {MAX_PROGRAM_BYTES:,} bytes",
                            kind="limit")
     # A file from another editor: a byte-order mark, and CR or CRLF line ends, as Python reads them.
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     source = Source(text, text.split("\n"))
     _check_encodable(text, source)
-    tree = _ast_parse(text, source)
+    return _ast_parse(text, source), source
+
+
+class Positions:
+    """1-based (line, column) of syntax-tree nodes, in characters (ast counts UTF-8 bytes)."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self._ascii: dict[int, bool] = {}  # per line: byte offsets are character offsets
+
+    def of(self, node) -> tuple[int, int]:
+        line = getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0)
+        # Checked once per line: re-encoding a long line for each of its nodes is quadratic.
+        if line not in self._ascii:
+            self._ascii[line] = self.source.line(line).isascii()
+        if not self._ascii[line]:
+            text = self.source.line(line)
+            try:
+                col = len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
+            except UnicodeError:
+                pass
+        return line, col + 1
+
+    def error(self, node, message, kind="syntax") -> GradcliError:
+        line, column = self.of(node)
+        return GradcliError(message, kind=kind, line=line, column=column, source=self.source.line(line))
+
+
+def parse(text: str) -> tuple[list[Statement], Source]:
+    """Check the limits, parse, allowlist and compile a program."""
+    tree, source = load(text)
     if len(tree.body) > MAX_STATEMENTS:
         raise GradcliError(f"the program has {len(tree.body):,} statements, over the limit of "
                            f"{MAX_STATEMENTS:,}", kind="limit")
@@ -229,27 +263,8 @@ class _Compiler:
     def __init__(self, source: Source):
         self.source = source
         self.bound: set[str] = set()
-        self._ascii: dict[int, bool] = {}  # per line: byte offsets are character offsets
-
-    # -- positions ----------------------------------------------------------------------------
-    def pos(self, node) -> tuple[int, int]:
-        """1-based (line, column) in characters (ast counts UTF-8 bytes)."""
-        line = getattr(node, "lineno", 1)
-        col = getattr(node, "col_offset", 0)
-        # Checked once per line: re-encoding a long line for each of its nodes is quadratic.
-        if line not in self._ascii:
-            self._ascii[line] = self.source.line(line).isascii()
-        if not self._ascii[line]:
-            text = self.source.line(line)
-            try:
-                col = len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
-            except UnicodeError:
-                pass
-        return line, col + 1
-
-    def error(self, node, message, kind="syntax") -> GradcliError:
-        line, column = self.pos(node)
-        return GradcliError(message, kind=kind, line=line, column=column, source=self.source.line(line))
+        positions = Positions(source)
+        self.pos, self.error = positions.of, positions.error
 
     def check_name(self, node, name: str) -> None:
         if name.startswith("__") or name.endswith("__"):

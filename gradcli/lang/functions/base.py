@@ -74,7 +74,7 @@ def _fail(message, kind="argument"):
 
 class ValuesIndices:
     """What torch.max(x, dim) / torch.min(x, dim) return: `.values` (or [0]) and `.indices`
-    (or [1], a constant of the float dtype). Used as a tensor, it is its values."""
+    (or [1], int64 constants). Used as a tensor, it is its values."""
 
     __slots__ = ("indices", "values")
 

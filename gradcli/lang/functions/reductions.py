@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ...core import backend, ops
-from ...core.tensor import PRIMITIVES, Tensor, apply, constant
+from ...core.tensor import PRIMITIVES, Tensor, apply, astype, constant
 from .base import (
     Table,
     ValuesIndices,
@@ -55,7 +55,8 @@ def _max_or_min(name, prim, pairwise):
         # (shared evenly among ties); PyTorch would send it to the one index.
         x = to_tensor(ctx, x)
         keep = bool(args[1]) if len(args) > 1 else bool(kwargs.get("keepdim", kwargs.get("keepdims")))
-        return ValuesIndices(values, _arg_extreme(x, (_reduce_axes(x, dim) or (-1,))[0], keep, prim))
+        indices = _arg_extreme(x, (_reduce_axes(x, dim) or (-1,))[0], keep, prim)
+        return ValuesIndices(values, astype(indices, backend.xp.int64))  # int64, as PyTorch's
     return impl
 
 

@@ -146,8 +146,8 @@ def _vectors(v, leaves, what: str) -> list:
     if v is None or len(vs) != len(leaves):
         if v is None and all(l.t.data.size == 1 for l in leaves):
             return [np.ones_like(l.t.data) for l in leaves]
-        raise runtime_error(f"The vector v can only be None if the input to the user-provided function "
-                            f"is a single element." if v is None else
+        raise runtime_error("The vector v can only be None if the input to the user-provided function "
+                            "is a single element." if v is None else
                             f"v is a tuple of invalid length: should be {len(leaves)} but got {len(vs)}.")
     for i, (t, l) in enumerate(zip(vs, leaves)):
         if type(t) is not STensor or t.t.data.shape != l.t.data.shape:
@@ -163,7 +163,7 @@ def _detached(outs, single):
 def functional_jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v) by forward mode."""
     from ...core import engine  # noqa: PLC0415
-    single_in, leaves = _as_inputs(inputs)
+    _, leaves = _as_inputs(inputs)
     tangents = _vectors(v, leaves, "v")
     single_out, outs = _call_function(func, leaves)
     dots = engine.jvp([o.t for o in outs], [l.t for l in leaves],

@@ -55,6 +55,7 @@ def lazy(make) -> _Lazy:
 # script first imports the module, so `import torch` alone loads neither nn nor optim
 BUILDERS = {
     "torch": ("torchlib", "torch_namespace"), "torch.autograd": ("gradapi", "autograd_namespace"),
+    "torch.func": ("funclib", "func_namespace"),
     "torch.nn": ("layers", "nn_namespace"), "torch.nn.functional": ("layers", "functional_namespace"),
     "torch.nn.init": ("layers", "init_namespace"), "torch.nn.utils": ("layers", "utils_namespace"),
     "torch.optim": ("optim", "optim_namespace"), "torch.optim.lr_scheduler": ("datalib", "lr_scheduler_namespace"),
@@ -62,7 +63,8 @@ BUILDERS = {
     "numpy": ("numpylib", "numpy_namespace"), "math": ("stdlib", "math_namespace"),
     "random": ("stdlib", "random_namespace"), "collections": ("stdlib", "collections_namespace"),
 }
-ALLOWED = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.autograd", "torch.utils.data",
+ALLOWED = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.autograd", "torch.func",
+           "torch.utils.data",
            "numpy", "math", "random", "collections")
 
 

@@ -27,7 +27,7 @@ from .plot import HeatPng, HeatSvg, heat_maps
 
 
 def eval_(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
-          output: Outputs = None, json: Json = False, dtype: Dtype = "float64", device: Device = "cpu",
+          output: Outputs = None, wrt: Wrt = None, json: Json = False, dtype: Dtype = "float64", device: Device = "cpu",
           seed: Seed = 0, precision: Precision = 6, save: Save = None, points: Points = None,
           keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
     """Evaluate the program: its outputs."""

@@ -44,7 +44,7 @@ from .options import (
 )
 
 Gradient = Annotated[Optional[list[str]], typer.Option(
-    "--gradient", help="v in out.backward(v): flat, nested or NAME=VALUE (default 1 for a scalar)")]
+    "--gradient", metavar="V", help="v in out.backward(v): flat, nested or NAME=VALUE (default 1 for a scalar)")]
 
 
 def _emit_json(doc: dict) -> None:
@@ -285,9 +285,9 @@ def _product_text(result, precision):
 
 def check(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
           output: Outputs = None, wrt: Wrt = None,
-          eps: Annotated[float, typer.Option("--eps", help="finite-difference step")] = 1e-6,
-          atol: Annotated[float, typer.Option("--atol", help="absolute tolerance")] = 1e-5,
-          rtol: Annotated[float, typer.Option("--rtol", help="relative tolerance")] = 1e-3,
+          eps: Annotated[float, typer.Option("--eps", metavar="H", help="finite-difference step")] = 1e-6,
+          atol: Annotated[float, typer.Option("--atol", metavar="TOL", help="absolute tolerance")] = 1e-5,
+          rtol: Annotated[float, typer.Option("--rtol", metavar="TOL", help="relative tolerance")] = 1e-3,
           json: Json = False, seed: Seed = 0, precision: Precision = 6):
     """Autograd against central finite differences in float64 (like torch.autograd.gradcheck).
 

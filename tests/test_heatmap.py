@@ -65,7 +65,7 @@ def test_heat_map_fits_the_width(width, shape, color):
     if color:
         assert "red +, blue −" in text
     blocked = shape[1] * 1 > width - 12 or shape[0] > 40
-    assert ("one character: a block" in text) == blocked
+    assert ("each cell: a block" in text) == blocked
 
 
 def test_heat_map_cells_say_sign_and_magnitude():

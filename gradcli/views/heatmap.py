@@ -88,8 +88,10 @@ def _block_extremes(a: np.ndarray, row_edges, col_edges) -> np.ndarray:
 
 
 def _edges(count: int, parts: int) -> list[int]:
-    """Split range(count) into `parts` nearly equal consecutive blocks."""
-    return [round(i * count / parts) for i in range(parts + 1)]
+    """Split range(count) into at most `parts` consecutive blocks of one size (the last may be
+    smaller): uneven blocks would stretch some rows or columns of the picture."""
+    step = -(-count // parts)
+    return list(range(0, count, step)) + [count]
 
 
 class HeatMap:
@@ -131,23 +133,28 @@ class HeatMap:
         values = _block_extremes(a, row_edges, col_edges) if blocked else a
         out = []
         if self.title:
-            out.append(Text(_fit(self.title, self.width), style="bold"))
+            out.append(Text(self.title, style="bold"))  # long lines wrap (between words), never cut
         out.append(Text(" " * (label_w + 2) + self._ruler(col_edges, cell)))
         for label, row in zip(row_labels, values):
             line = Text(label.rjust(label_w) + " │")
-            for v in row:
+            run, run_style = "", None  # cells of one style as one span: a line of 70 cells
+            for v in row:              # stays one or two escape codes, not 70
                 glyph = _shade(float(v), scale)
                 if color:
                     style = "dim" if glyph == ZERO else (POSITIVE if v > 0 else NEGATIVE)
-                    line.append((glyph * cell), style=style)
+                    if style != run_style and run:
+                        line.append(run, style=run_style)
+                        run = ""
+                    run, run_style = run + glyph * cell, style
                 elif cell == 2:  # no colour: the sign as the second character
                     line.append(glyph + (" " if glyph == ZERO else "+" if v > 0 else "-"))
                 else:  # no colour, no room: the magnitude alone (the legend says where signs are)
                     line.append(glyph)
+            if run:
+                line.append(run, style=run_style)
             line.append("│")
             out.append(line)
-        out.extend(Text(_fit(t, self.width), style="dim") for t in self._legend(blocked, row_edges,
-                                                                                 col_edges, cell, color))
+        out.extend(Text(t, style="dim") for t in self._legend(blocked, row_edges, col_edges, cell, color))
         return out
 
     def _row_labels(self, edges=None) -> list[str]:
@@ -180,7 +187,7 @@ class HeatMap:
         if blocked:
             bh = max(b - a for a, b in pairwise(row_edges))
             bw = max(b - a for a, b in pairwise(col_edges))
-            lines.append(f"one character: a block of up to {bh} x {bw} entries, shaded by its "
+            lines.append(f"each cell: a block of up to {bh} x {bw} entries, shaded by its "
                          "largest |entry|")
         lines.append(f"rows 0-{m - 1} down, columns 0-{n - 1} across (column numbers on top)")
         return lines

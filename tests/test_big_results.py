@@ -92,6 +92,24 @@ def test_a_big_jacobian_is_a_summary_a_heat_map_and_the_corner_that_fits(monkeyp
     assert "as a picture: --svg FILE.svg or --png FILE.png" in out
 
 
+@pytest.mark.parametrize("precision", [3, 17])
+def test_the_corner_keeps_every_digit_asked_for(monkeypatch, capsys, precision):
+    x = np.linspace(0.1, 3.0, 40)
+    out = run(monkeypatch, capsys, ["jacobian", "y = exp(x) * x.mean()", "--at", "x=linspace(0.1,3,40)",
+                                    "--precision", precision], 80)
+    jac = np.diag(np.exp(x) * x.mean()) + np.exp(x)[:, None] / 40
+    assert all(len(line) <= 80 for line in out.splitlines())
+    body = _body_rows(out, "y[")
+    assert body and len(body[0]) > 1
+    digits = []
+    for r, row in enumerate(body):
+        for c, cell in enumerate(row[1:]):
+            assert NUMBER.fullmatch(cell), cell
+            assert float(cell) == pytest.approx(jac[r, c], rel=max(10.0 ** (1 - precision), 1e-14))
+            digits.append(len(cell.split("e")[0].replace("-", "").replace(".", "").lstrip("0")))
+    assert max(digits) == precision  # whole: as many significant digits as asked for
+
+
 def test_wider_terminals_show_more_of_the_corner(monkeypatch, capsys):
     argv = ["jacobian", "y = sin(x) * x.sum()", "--at", "x=arange(30.)"]
     shown = [len(_body_rows(run(monkeypatch, capsys, argv, columns)[:], "y[")[0])

@@ -6,7 +6,8 @@ A 40 x 40 Jacobian does not fit 80 columns as numbers. What does fit:
   character per block of entries (the block's largest |entry|; `·` where the block is all zero,
   so the same picture is the sparsity map), coloured by sign, shaded by magnitude, labelled with
   row and column ranges, with a legend;
-- `fitting_part` / `part_table`: the top-left corner that fits the width with every number whole;
+- (the top-left corner that fits with every number whole is io/tables.py's, which lays out
+  every table of numbers);
 - `write_svg` / `write_png`: matplotlib's imshow on a diverging map centred on 0 with a colour bar,
   or coloured squares at the nonzeros (spy-style) for a large, very sparse matrix.
 """
@@ -201,62 +202,6 @@ class HeatMap:
 
 def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[:max(0, width - 1)] + "…"
-
-
-# -- the part of a matrix that fits, whole numbers only --------------------------------------------
-
-def number_text(value: float, precision: int) -> str:
-    """A number as the tables write it: precision significant digits."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value + 0.0:.{precision}g}"  # + 0.0: -0 reads as 0
-
-
-def fitting_part(matrix, rows, cols, width: int, precision: int = 6,
-                 max_rows: int = 40) -> tuple[int, int]:
-    """(rows, columns) of the top-left corner whose every number, at `precision` significant
-    digits, and every label fit in a table `width` characters wide: whole numbers, never cut.
-
-    The table is `part_table`'s: a label column, then one column per matrix column, each as
-    wide as its widest text plus 3 (padding and a rule), and 1 for the closing rule.
-    """
-    a = np.asarray(matrix, dtype=np.float64)
-    m, n = a.shape
-    shown_rows = min(m, max_rows)
-    label_w = max((len(str(r)) for r in rows[:shown_rows]), default=0)
-    used = 1 + label_w + 3
-    count = 0
-    for j in range(n):
-        texts = [number_text(float(v), precision) for v in a[:shown_rows, j]]
-        w = max([len(str(cols[j]))] + [len(t) for t in texts]) + 3
-        if used + w > width:
-            break
-        used += w
-        count += 1
-    return shown_rows, count
-
-
-def part_table(matrix, rows, cols, width: int, precision: int = 6, max_rows: int = 40):
-    """A Rich Table of the part that fits (see fitting_part), and a note of what is left out."""
-    from rich import box  # noqa: PLC0415
-    from rich.table import Table  # noqa: PLC0415
-    a = np.asarray(matrix, dtype=np.float64)
-    r, c = fitting_part(a, rows, cols, width, precision, max_rows)
-    table = Table(box=box.SQUARE, header_style="bold", pad_edge=True)
-    table.add_column("", style="cyan", no_wrap=True)
-    for j in range(c):
-        table.add_column(str(cols[j]), justify="right", no_wrap=True)
-    for i in range(r):
-        table.add_row(str(rows[i]), *(number_text(float(v), precision) for v in a[i, :c]))
-    m, n = a.shape
-    note = None
-    if (r, c) != (m, n):
-        note = (f"showing rows 0-{r - 1} and columns 0-{c - 1} of {m} x {n} (whole numbers only); "
-                "--json or --save FILE.npz has all of it") if c else \
-            f"no column fits {width} characters at this precision; --json or --save FILE.npz has the matrix"
-    return table, note
 
 
 # -- files (matplotlib) ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@
     batch.py   a chunk through the graph as ONE batch (BatchComputation, Runner)
     output.py  a chunk's results in input order: NDJSON on stdout and/or a sink
     sinks/     --save files, one module per format (npz, ndjson, parquet), each whole or absent
-    runners/   who computes: this process (local.py) or a Dask cluster (dask.py, task.py)
+    runners/   who computes: this process (local.py) or a Dask cluster (cluster.py, task.py)
     progress.py, storage.py (local paths and fsspec URLs)
 
 A new format is one module in sources/ or sinks/; a new engine one module in runners/.

@@ -1,4 +1,5 @@
-"""Who computes the points: this process (local.py), or a Dask cluster (dask.py, --cluster).
+"""Who computes the points: this process (local.py), or a Dask cluster (cluster.py, --cluster;
+task.py is what a worker runs).
 
 Both read with the same sources, compute with the same batch computation and write with the
 same Output and sinks; they differ only in where the partitions go. `run_points` picks one and
@@ -33,7 +34,7 @@ def run_points(opts, compute, text: str, shared: dict) -> None:
                                hint="--cluster local:1 runs in one worker process, in parts")
         from .local import run_local  # noqa: PLC0415
         return run_local(opts, compute, program, shared)
-    from .dask import run_cluster  # noqa: PLC0415
+    from .cluster import run_cluster  # noqa: PLC0415
     return run_cluster(opts, compute, text, program, shared, cluster)
 
 

@@ -87,7 +87,7 @@ def test_save_parquet_columns_are_the_ndjson_keys(tmp_path, capsys, xy):
     assert re.search(r"gradcli: wrote .*out\.parquet \(50 points, 6 columns, [\d.]+ kB\)", err)
     table = pq.read_table(save)
     assert table.column_names == ["index", "inputs.x", "inputs.y", "outputs.f", "grad.x", "grad.y"]
-    f, gx, gy = expected_grad(x, y)
+    f, _, gy = expected_grad(x, y)
     np.testing.assert_array_equal(table["index"].to_numpy(), np.arange(50))
     np.testing.assert_array_equal(table["inputs.x"].to_numpy(), x)
     np.testing.assert_allclose(table["outputs.f"].to_numpy(), f, rtol=1e-13)

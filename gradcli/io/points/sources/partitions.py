@@ -27,8 +27,8 @@ FIND_STEP = 64 << 10  # bytes read at a time while looking for a block's first n
 def plan(source: Source, path: str, size: int | None, workers: int) -> tuple[str, list]:
     """('parts', [partition]) for binary formats, or ('blocks', [block]) for text, whose lines
     and points the workers count first (`count_block`, then `text_parts`)."""
-    from . import kind_of  # noqa: PLC0415
     from .. import storage  # noqa: PLC0415
+    from . import kind_of  # noqa: PLC0415
     kind = kind_of(path)
     try:
         if kind == "parquet":
@@ -92,9 +92,9 @@ def _blocks(source: Source, path: str, total: int, workers: int) -> list:
 def _head(source: Source, path: str) -> dict:
     """The format of a text file from its first non-blank line; for CSV, the header's names and
     where the rows start (bytes, and lines before)."""
+    from ....limits import MAX_POINT_LINE_BYTES  # noqa: PLC0415
     from .. import storage  # noqa: PLC0415
     from . import csv, text  # noqa: PLC0415
-    from ....limits import MAX_POINT_LINE_BYTES  # noqa: PLC0415
     fp, _ = storage.open_binary(path)
     with fp:
         position = line_no = 0

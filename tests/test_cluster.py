@@ -173,6 +173,20 @@ def test_resume_keeps_the_parts_already_written(cluster, capsys, data, tmp_path)
     assert pq.read_table(out).equals(whole)
 
 
+def test_file_urls_in_and_out(cluster, capsys, data, tmp_path):
+    pytest.importorskip("fsspec")
+    address, _ = cluster
+    path = data[0] / "p.csv"
+    out = tmp_path / "url.parquet"
+    code, _, err = gradcli(capsys, "grad", PROGRAM, "--points", path.as_uri(), "--cluster", address,
+                           "--save", out.as_uri())
+    assert code == 0, err
+    code, single, _ = gradcli(capsys, "grad", PROGRAM, "--points", str(path))
+    rows = [json.loads(line) for line in single.splitlines()]
+    table = pq.read_table(out)
+    assert table["grad.y"].to_pylist() == [r["grad"]["y"] for r in rows]
+
+
 def test_usage_errors(cluster, capsys, data):
     address, _ = cluster
     path = str(data[0] / "p.npy")
@@ -180,6 +194,8 @@ def test_usage_errors(cluster, capsys, data):
     assert code == 2 and "tcp://HOST:PORT" in err
     code, _, err = gradcli(capsys, "grad", PROGRAM, "--points", path, "--resume")
     assert code == 2 and "--resume needs --cluster" in err
+    code, _, err = gradcli(capsys, "grad", PROGRAM, "--points", path, "--cluster", address, "--resume")
+    assert code == 2 and "give --save DIR" in err
 
 
 def test_cluster_from_the_environment(cluster, capsys, data, monkeypatch, tmp_path):

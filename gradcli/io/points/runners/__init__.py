@@ -78,4 +78,10 @@ def say_saved(path: str, summary: dict, parts: int | None = None, nbytes: int | 
         what.append(count(summary["arrays"], "array"))
     if "columns" in summary:
         what.append(count(summary["columns"], "column"))
+    if nbytes is None:  # a URL: its size as the filesystem says it
+        from .. import storage  # noqa: PLC0415
+        try:
+            nbytes = storage.size(path)
+        except (OSError, GradcliError, NotImplementedError):
+            nbytes = None
     say_wrote(path, what, nbytes)

@@ -39,6 +39,9 @@ def run_cluster(opts, compute, text: str, program, shared: dict, address: str) -
     if opts.points == "-":
         raise GradcliError("--cluster reads --points from a file (each worker reads its own part), "
                            "not stdin", kind="usage", hint="save the points to a file first")
+    if opts.resume and not opts.save:
+        raise GradcliError("--resume keeps the parts of a --save directory: give --save DIR too",
+                           kind="usage")
     client, close = connect(address)
     logging.getLogger("distributed").setLevel(logging.ERROR)  # Dask's own chatter: not for users
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -175,3 +176,19 @@ def test_cluster_options_need_points(capsys):
     assert code == 2 and "--columns applies to --points" in err
     code, _, err = gradcli(capsys, "grad", "f = x", "--at", "x=1", "--cluster", "local:1")
     assert code == 2 and "--cluster applies to --points" in err
+
+
+def test_without_the_packages_exit_2_says_what_to_install(tmp_path, capsys, monkeypatch, xy):
+    path, _, _ = xy
+    np.save(tmp_path / "p.npy", np.ones((3, 2)))
+    for name in ("pyarrow", "pyarrow.parquet"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed: import fails
+    code, _, err = gradcli(capsys, "grad", PROGRAM, "--points", str(path))
+    assert code == 2 and 'pip install "gradcli[parquet]"' in err
+    code, _, err = gradcli(capsys, "grad", PROGRAM, "--points", str(tmp_path / "p.npy"),
+                           "--save", str(tmp_path / "o.parquet"))
+    assert code == 2 and 'pip install "gradcli[parquet]"' in err
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    code, _, err = gradcli(capsys, "grad", PROGRAM, "--points", str(tmp_path / "p.npy"),
+                           "--cluster", "local:2")
+    assert code == 2 and 'pip install "gradcli[dask]"' in err

@@ -232,12 +232,12 @@ def test_stdin_and_a_quiet_stderr():
 
 
 def test_progress_bar_only_for_a_terminal(monkeypatch):
-    from gradcli.io import points
-    bar = points.Progress(100, "points")
+    from gradcli.io.points import progress
+    bar = progress.Progress(100, "points")
     assert not bar.enabled  # pytest's stderr is no terminal
-    monkeypatch.setattr(points, "_isatty", lambda stream: True)
-    monkeypatch.setattr(points.Progress, "DELAY", 0.0)
-    bar = points.Progress(100, "points")
+    monkeypatch.setattr(progress, "_isatty", lambda stream: True)
+    monkeypatch.setattr(progress.Progress, "DELAY", 0.0)
+    bar = progress.Progress(100, "points")
     bar.update(50, 50)
     assert bar.bar is not None
     bar.close()
@@ -246,7 +246,7 @@ def test_progress_bar_only_for_a_terminal(monkeypatch):
 # -- the fast paths: one json.loads per chunk, one string per chunk, .npz buffered in memory ----
 
 def test_chunk_parse_takes_only_lines_that_are_one_whole_object():
-    from gradcli.io.points import _parse_one_object_per_line as parse
+    from gradcli.io.points.sources.ndjson import parse_one_object_per_line as parse
     assert parse(['{"x": 1}\n', '{"x": 2.5, "y": -3}\n', '{"y":1e300}']) == \
         [{"x": 1}, {"x": 2.5, "y": -3}, {"y": 1e300}]
     for texts in (['{"x": 1\n', '"y": 2}\n'],  # one object over two lines: valid only when joined
@@ -292,12 +292,12 @@ def test_each_line_is_the_single_point_json_text(tmp_path, capsys):
 
 
 def test_save_spills_to_temporary_files_past_its_buffer(tmp_path, capsys, monkeypatch):
-    from gradcli.io import points
+    from gradcli.io.points.sinks.npz import NpzWriter
     xyz = RNG.normal(size=(300, 3))
     np.save(tmp_path / "p.npy", xyz)
     saved = {}
-    for buffer in (points.NpzWriter.BUFFER, 0):
-        monkeypatch.setattr(points.NpzWriter, "BUFFER", buffer)
+    for buffer in (NpzWriter.BUFFER, 0):
+        monkeypatch.setattr(NpzWriter, "BUFFER", buffer)
         save = str(tmp_path / f"out{buffer}.npz")
         code, _, _ = gradcli(capsys, "grad", "out = x * y * sin(z)", "--points", str(tmp_path / "p.npy"),
                              "--save", save, "--chunk-size", "64")
@@ -305,7 +305,9 @@ def test_save_spills_to_temporary_files_past_its_buffer(tmp_path, capsys, monkey
         with np.load(save) as f:
             saved[buffer] = {k: f[k] for k in f.files}
     memory, spilled = saved.values()
-    assert list(memory) == list(spilled) == ["index", "outputs/out", "grad/x", "grad/y", "grad/z"]
+    assert list(memory) == list(spilled) == ["index", "points/x", "points/y", "points/z", "outputs/out",
+                                             "grad/x", "grad/y", "grad/z"]
+    np.testing.assert_array_equal(memory["points/y"], xyz[:, 1])  # the points' own values
     for key in memory:
         np.testing.assert_array_equal(memory[key], spilled[key])
     np.testing.assert_array_equal(memory["index"], np.arange(300))

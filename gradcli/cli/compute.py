@@ -7,7 +7,10 @@ import typer
 
 from .options import (
     At,
+    Call,
     ChunkSize,
+    Cluster,
+    Columns,
     Device,
     Dtype,
     Inputs,
@@ -18,6 +21,7 @@ from .options import (
     Precision,
     ProgramFile,
     Programs,
+    Resume,
     Save,
     Seed,
     Wrt,
@@ -29,9 +33,10 @@ from .plot import HeatPng, HeatSvg, heat_maps
 def eval_(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
           output: Outputs = None, wrt: Wrt = None, json: Json = False, dtype: Dtype = "float64", device: Device = "cpu",
           seed: Seed = 0, precision: Precision = 6, save: Save = None, points: Points = None,
-          keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
+          keep_going: KeepGoing = False, chunk_size: ChunkSize = None, columns: Columns = None,
+          cluster: Cluster = None, resume: Resume = False):
     """Evaluate the program: its outputs."""
-    run(locals(), lambda c: c.evaluate())
+    run(locals(), Call("evaluate"))
 
 
 def backward(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
@@ -43,17 +48,19 @@ def backward(program: Programs = None, file: ProgramFile = None, at: At = None, 
                  "--retain-grad", metavar="NAMES", help="comma list of intermediates whose gradients to report")] = None,
              json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
              precision: Precision = 6, save: Save = None, points: Points = None,
-             keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
+             keep_going: KeepGoing = False, chunk_size: ChunkSize = None, columns: Columns = None,
+             cluster: Cluster = None, resume: Resume = False):
     """out.backward(gradient): vector-Jacobian products for every input."""
-    run(locals(), lambda c: c.backward(gradient, retain=retain_grad))
+    run(locals(), Call("backward", gradient, retain=retain_grad))
 
 
 def grad(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
          output: Outputs = None, wrt: Wrt = None, json: Json = False, dtype: Dtype = "float64",
          device: Device = "cpu", seed: Seed = 0, precision: Precision = 6, save: Save = None,
-         points: Points = None, keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
+         points: Points = None, keep_going: KeepGoing = False, chunk_size: ChunkSize = None,
+         columns: Columns = None, cluster: Cluster = None, resume: Resume = False):
     """The gradient of the one scalar output (several outputs: pick one with --output)."""
-    run(locals(), lambda c: c.grad())
+    run(locals(), Call("grad"))
 
 
 def jacobian(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
@@ -68,7 +75,8 @@ def jacobian(program: Programs = None, file: ProgramFile = None, at: At = None, 
                  "--sparse", help="only the nonzeros, as coordinates, from coloured (compressed) seeds")] = False,
              json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
              precision: Precision = 6, save: Save = None, points: Points = None,
-             keep_going: KeepGoing = False, svg: HeatSvg = None, png: HeatPng = None):
+             keep_going: KeepGoing = False, columns: Columns = None, cluster: Cluster = None,
+             resume: Resume = False, svg: HeatSvg = None, png: HeatPng = None):
     """The full Jacobian of the outputs with respect to the inputs."""
     draw = heat_maps(svg, png, points)
-    run(locals(), lambda c: draw(c.jacobian(mode, chunk=chunk_size, sparse=sparse)))
+    run(locals(), Call("jacobian", mode, chunk=chunk_size, sparse=sparse, then=draw))

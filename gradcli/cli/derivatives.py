@@ -8,7 +8,10 @@ import typer
 from ..limits import MAX_ORDER
 from .options import (
     At,
+    Call,
     ChunkSize,
+    Cluster,
+    Columns,
     Device,
     Dtype,
     Inputs,
@@ -19,6 +22,7 @@ from .options import (
     Precision,
     ProgramFile,
     Programs,
+    Resume,
     Save,
     Seed,
     Wrt,
@@ -39,9 +43,10 @@ def jvp(program: Programs = None, file: ProgramFile = None, at: At = None, input
         output: Outputs = None, wrt: Wrt = None, tangent: Tangent = None, json: Json = False,
         dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0, precision: Precision = 6,
         save: Save = None, points: Points = None, keep_going: KeepGoing = False,
-        chunk_size: ChunkSize = None):
+        chunk_size: ChunkSize = None, columns: Columns = None, cluster: Cluster = None,
+        resume: Resume = False):
     """Jacobian-vector products J v (forward mode, one pass): key `jvp`."""
-    run(locals(), lambda c: c.jvp(tangent))
+    run(locals(), Call("jvp", tangent))
 
 
 def hessian(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,

@@ -42,13 +42,23 @@ Precision = Annotated[int, typer.Option(
 Save = Annotated[Optional[str], typer.Option(
     "--save", metavar="FILE.npz", help="also write every array to FILE.npz (all of a big result)")]
 Points = Annotated[Optional[str], typer.Option(
-    "--points", metavar="FILE", help="evaluate at every point of FILE (- = stdin): NDJSON, CSV, .npy "
-                                     "or .npz; streams NDJSON results (or --save FILE.npz)")]
+    "--points", metavar="FILE", help="evaluate at every point of FILE (- = stdin): NDJSON, CSV, .npy, "
+                                     ".npz or Parquet (a file, a directory or a glob); streams NDJSON "
+                                     "results (or --save FILE.npz, .parquet or .ndjson)")]
 KeepGoing = Annotated[bool, typer.Option(
     "--keep-going", help="with --points: write an error object for a bad point and go on (exit 2 at the end)")]
 ChunkSize = Annotated[Optional[int], typer.Option(
     "--chunk-size", metavar="N", min=1,
     help="with --points: points read, computed and written together (default 4096; .npy/.npz: up to 131072)")]
+Columns = Annotated[Optional[str], typer.Option(
+    "--columns", metavar="NAMES", help="with --points: the columns that are inputs (default: those named "
+                                       "like one; others are ignored with a note)")]
+Cluster = Annotated[Optional[str], typer.Option(
+    "--cluster", metavar="tcp://HOST:PORT|local[:N]",
+    help="with --points: run on Dask, a scheduler's address or N local worker processes; also "
+         "GRADCLI_CLUSTER")]
+Resume = Annotated[bool, typer.Option(
+    "--resume", help="with --points --cluster --save DIR: keep the parts already written, compute the rest")]
 
 @dataclass
 class Common:
@@ -67,6 +77,24 @@ class Common:
     points: str | None = None
     keep_going: bool = False
     chunk_size: int | None = None
+    columns: str | None = None
+    cluster: str | None = None
+    resume: bool = False
+
+
+class Call:
+    """A computation's method and its arguments as plain data (`then` aside): what a cluster
+    worker is sent, with the program's text, to rebuild the same computation (no closure)."""
+
+    def __init__(self, method: str, *args, then=None, **kwargs):
+        self.method, self.args, self.kwargs, self.then = method, args, kwargs, then
+
+    def __call__(self, computation):
+        result = getattr(computation, self.method)(*self.args, **self.kwargs)
+        return result if self.then is None else self.then(result)
+
+    def plain(self) -> dict:
+        return {"method": self.method, "args": list(self.args), "kwargs": dict(self.kwargs)}
 
 
 def _common(scope: dict) -> Common:
@@ -139,7 +167,8 @@ def emit(result: dict, opts: Common) -> None:
     for message in backend.watch.messages() or backend.device_warnings(result):
         backend.warn(message)
     if opts.save is not None:
-        render.save_npz(opts.save, result)
+        from ..io.files import count, say_wrote  # noqa: PLC0415
+        say_wrote(opts.save, [count(render.save_npz(opts.save, result), "array")])
     nonfinite = render.has_nonfinite(result)
     if nonfinite:
         where = ['written as "NaN", "Infinity", "-Infinity"'] if opts.json else []
@@ -160,12 +189,25 @@ def emit(result: dict, opts: Common) -> None:
 def check_options(opts: Common) -> None:
     """What can be refused before computing: a --save destination that cannot be written
     (found now, not after the whole computation), a --chunk-size no machine could use."""
+    for given, option in ((opts.columns, "--columns"), (opts.cluster, "--cluster"), (opts.resume, "--resume")):
+        if given and opts.points is None:
+            raise GradcliError(f"{option} applies to --points runs: give --points DATA", kind="usage")
     if opts.chunk_size is not None and opts.chunk_size > MAX_CHUNK_SIZE:
         raise GradcliError(f"--chunk-size must be at most {MAX_CHUNK_SIZE:,}, got {opts.chunk_size:,}",
                            kind="usage", hint="leave it out: the default is chosen to bound memory")
-    if opts.save is not None:
+    if opts.save is not None and not _saved_elsewhere(opts):
         from ..io.files import check_destination  # noqa: PLC0415
         check_destination(opts.save)
+
+
+def _saved_elsewhere(opts: Common) -> bool:
+    """A URL, or a cluster job's directory of parts: checked by the --points runner instead."""
+    if "://" in opts.save:
+        return True
+    if opts.points is None:
+        return False
+    from ..io.points.runners import cluster_address  # noqa: PLC0415
+    return cluster_address(opts) is not None
 
 
 def run(scope: dict, compute) -> None:

@@ -213,3 +213,38 @@ def silence(stream) -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         pass
+
+
+# -- saying what was written -----------------------------------------------------------------------
+
+
+def human_size(nbytes: int) -> str:
+    """1234567 -> '1.2 MB' (decimal units, as ls -h --si and most file browsers)."""
+    if nbytes < 1000:
+        return f"{nbytes} B"
+    for unit in ("kB", "MB", "GB", "TB"):
+        nbytes /= 1000
+        if nbytes < 999.95 or unit == "TB":
+            return f"{nbytes:.1f} {unit}"
+    return f"{nbytes:.1f} TB"  # not reached
+
+
+def say_wrote(path: str, what: list[str], nbytes: int | None = None) -> None:
+    """One line on stderr: `gradcli: wrote out.npz (4 arrays, 1.2 MB)`. The size is the file's
+    own when it is a regular file (a device or a pipe has none)."""
+    if nbytes is None:
+        try:
+            st = os.stat(path)
+            nbytes = st.st_size if stat.S_ISREG(st.st_mode) else None
+        except (OSError, ValueError):
+            nbytes = None
+    parts = list(what) + ([human_size(nbytes)] if nbytes is not None else [])
+    try:
+        sys.stderr.write(f"gradcli: wrote {path}" + (f" ({', '.join(parts)})" if parts else "") + "\n")
+    except (OSError, ValueError):
+        pass
+
+
+def count(n: int, noun: str) -> str:
+    """3, 'array' -> '3 arrays'; 1 -> '1 array'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

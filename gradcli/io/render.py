@@ -132,9 +132,9 @@ def float_texts(values: np.ndarray) -> list[str]:
     return orjson.dumps(flat, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode().split(",")
 
 
-def save_npz(path: str, result: dict) -> None:
+def save_npz(path: str, result: dict) -> int:
     """outputs/NAME, grad/NAME, jacobian/OUT/IN, matrix, jvp/NAME, hessian/A/B (hessian/OUT/A/B
-    for tensor outputs), derivatives/NAME, sparse/..."""
+    for tensor outputs), derivatives/NAME, sparse/...; returns how many arrays it wrote."""
     arrays: dict[str, np.ndarray] = {}
     for key in ("outputs", "grad", "jvp", "hvp", "jacobian", "hessian", "derivatives"):
         _flatten(arrays, key, result.get(key) or {})
@@ -145,6 +145,7 @@ def save_npz(path: str, result: dict) -> None:
     from .files import atomic_file  # noqa: PLC0415
     with atomic_file(path) as f:  # whole or absent: a temporary renamed over the target
         np.savez(f, **arrays)
+    return len(arrays)
 
 
 def _flatten(arrays: dict, prefix: str, value) -> None:

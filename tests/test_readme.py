@@ -21,8 +21,7 @@ def test_every_link_in_the_readme_is_a_file_of_the_repository():
     assert len(links) >= 10
     for link in links:
         assert (ROOT / link).exists(), link
-    # written by another helper at the same time: named, not linked, until both land
-    assert '"docs/points.md"' in README and '"docs/scaling.md"' in README
+    assert "(docs/points.md)" in README and "(docs/scaling.md)" in README
 
 
 def test_the_readme_names_every_command_and_exit_code():

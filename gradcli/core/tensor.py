@@ -88,7 +88,8 @@ class Tensor:
 
     @property
     def shape(self) -> tuple:
-        return tuple(self.data.shape[self.data.ndim - self.nd:])
+        data = self.data
+        return data.shape if data.ndim == self.nd else tuple(data.shape[data.ndim - self.nd:])
 
     @property
     def size(self) -> int:
@@ -143,6 +144,39 @@ def constant(value, like: Tensor | None = None, dtype=None) -> Tensor:
     t = Tensor(xp.asarray(value, dtype=dtype), None)
     if isinstance(value, (int, float)):
         t.number = float(value)
+    return t
+
+
+# A program's number literals, made once per dtype: a statement in a loop-free program of 100,000
+# lines reads the same few numbers again and again, and making a constant costs more than the
+# arithmetic it takes part in. Shared Tensors are safe: a constant is never written into.
+_NUMBERS: dict = {}
+_NUMBERS_XP = None
+_NUMBERS_KEPT = 4096  # per dtype: a program of distinct numbers gets no cache, not a leak
+
+
+def number(value: float, dtype) -> Tensor:
+    """A constant for the Python float `value` in `dtype` (the program's float dtype), shared.
+
+    On NumPy its data is a NumPy scalar, not a 0-d array: that is what NumPy's own 0-d
+    arithmetic returns, and scalar arithmetic is several times faster.
+    """
+    global _NUMBERS_XP
+    xp = backend.xp
+    if xp is not _NUMBERS_XP:
+        _NUMBERS.clear()
+        _NUMBERS_XP = xp
+    table = _NUMBERS.get(dtype)
+    if table is None:
+        table = _NUMBERS[dtype] = {}
+    t = table.get(value)
+    if t is None:
+        t = constant(value, dtype=dtype)
+        if xp is np:
+            t.data = t.data[()]
+        # 0.0 and -0.0 are equal keys but different numbers; NaN is never found again
+        if value != 0 and value == value and len(table) < _NUMBERS_KEPT:
+            table[value] = t
     return t
 
 
@@ -246,25 +280,44 @@ def check_size(shape, what: str) -> None:
 
 
 def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
-    """Run a primitive on Tensors; record it for differentiation when an input needs it."""
+    """Run a primitive on Tensors; record it for differentiation when an input needs it.
+
+    Called for every operation of a program and of every rule, so the common case (one dtype,
+    one shape) is checked with a few comparisons before anything general is done.
+    """
     ufunc = buffer = None
+    first = inputs[0] if inputs else None
     if op.elementwise and len(inputs) > 1:
-        first = inputs[-1].data.dtype
+        dtype = inputs[-1].data.dtype
         for t in inputs:  # one dtype throughout is the rule; checking it costs two comparisons
-            if t.data.dtype is not first and t.data.dtype != first:
+            if t.data.dtype is not dtype and t.data.dtype != dtype:
                 inputs = promote(inputs, op.promote)
+                first = inputs[0]
                 break
-    arrays = [t.data for t in inputs]
-    lead = max([a.ndim - t.nd for a, t in zip(arrays, inputs)], default=0)
-    if op.elementwise and len(inputs) > 1:
-        if not _alike(inputs):
-            _check_broadcast(op, inputs)
-            arrays = _align(inputs)
+        data = first.data
+        shape, nd = data.shape, first.nd
+        for t in inputs:  # a loop, not all(...): a generator costs more than the comparisons
+            if t.nd != nd or t.data.shape != shape:
+                _check_broadcast(op, inputs)
+                lead = max([t.data.ndim - t.nd for t in inputs])  # before lining the arrays up
+                arrays = _align(inputs)
+                break
+        else:
+            arrays = [t.data for t in inputs]
+            lead = data.ndim - nd
         if not recording:
-            ufunc, buffer = _in_place(op, inputs, arrays)
-    watch = backend.watch
-    if watch.label_override is None:
-        watch.label = op.name
+            for t in inputs:
+                if t.reusable:  # a rule's temporary: maybe the result can live in its memory
+                    ufunc, buffer = _in_place(op, inputs, arrays)
+                    break
+    elif len(inputs) == 1:
+        data = first.data
+        arrays = [data]
+        lead = data.ndim - first.nd
+    else:
+        arrays = [t.data for t in inputs]
+        lead = max([a.ndim - t.nd for a, t in zip(arrays, inputs)], default=0)
+    backend.watch.label = op.name  # what a floating-point warning names (a rule's label wins)
     try:
         ans = op.forward(backend.xp, *arrays, **params) if ufunc is None else ufunc(*arrays, out=buffer)
     except GradcliError:
@@ -273,11 +326,14 @@ def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise GradcliError(f"{op.name} of shapes {shapes}: {exc}", kind="shape") from None
     out = Tensor(ans, ans.ndim - lead)
-    if recording and op.differentiable and any(t.requires_grad for t in inputs):
-        out.requires_grad = True
-        out.op = op
-        out.inputs = inputs
-        out.params = params
+    if recording and op.differentiable:
+        for t in inputs:
+            if t.requires_grad:
+                out.requires_grad = True
+                out.op = op
+                out.inputs = inputs
+                out.params = params
+                break
     return out
 
 

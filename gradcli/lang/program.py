@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..core import ops
 from ..core.ops.index import is_advanced, positions
-from ..core.tensor import PRIMITIVES, Tensor, apply, astype, is_floating, promote
+from ..core.tensor import PRIMITIVES, Tensor, apply, astype, is_floating, number, promote
 from ..errors import GradcliError
 from . import functions
 from .functions import Context, DType, ValuesIndices, to_tensor
@@ -143,13 +143,10 @@ class Program:
         """Run postfix instructions; errors get the position of the instruction that failed."""
         stack: list = []
         push, pop = stack.append, stack.pop
-        ins = None
+        pos = None
         try:
-            for ins in code:
-                kind, arg, _ = ins
-                if kind == "const":
-                    push(arg)
-                elif kind == "name":
+            for kind, arg, pos in code:  # the commonest instructions are tested first
+                if kind == "name":
                     if arg in env:
                         push(env[arg])
                     elif arg in CONSTANTS:
@@ -159,19 +156,28 @@ class Program:
                 elif kind == "binop":
                     right = pop()
                     push(_binop(ctx, arg, pop(), right))
+                elif kind == "const":
+                    push(arg)
+                elif kind == "call" or kind == "method":
+                    name, nargs, kwnames, library = arg
+                    if kwnames:
+                        kwargs = dict(zip(kwnames, stack[-len(kwnames):]))
+                        del stack[-len(kwnames):]
+                    else:
+                        kwargs = {}
+                    if nargs:
+                        args = stack[-nargs:]
+                        del stack[-nargs:]
+                    else:
+                        args = []
+                    if kind == "method":
+                        args.insert(0, pop())
+                    push(_call(ctx, name, library, args, kwargs, kind == "method"))
                 elif kind == "unary":
                     push(_unary(ctx, arg, pop()))
                 elif kind == "compare":
                     operands = [pop() for _ in range(len(arg) + 1)][::-1]
                     push(_compare(ctx, arg, operands))
-                elif kind == "call" or kind == "method":
-                    name, nargs, kwnames, library = arg
-                    kwvalues = [pop() for _ in kwnames][::-1]
-                    args = [pop() for _ in range(nargs)][::-1]
-                    if kind == "method":
-                        args.insert(0, pop())
-                    push(_call(ctx, name, library, args, dict(zip(kwnames, kwvalues)),
-                               kind == "method"))
                 elif kind == "attribute":
                     push(_attribute(ctx, arg, pop()))
                 elif kind == "module_constant":
@@ -190,7 +196,7 @@ class Program:
                 else:  # pragma: no cover - the compiler emits nothing else
                     raise AssertionError(kind)
         except GradcliError as exc:
-            line, column = ins[2]
+            line, column = pos
             raise exc.at(line, column, self.source.line(line)) from None
         return stack[-1]
 
@@ -209,7 +215,22 @@ _INTEGER_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lam
                 "floor_divide": lambda a, b: a // b, "remainder": lambda a, b: a % b}
 
 
+# Operators that apply their primitive to two tensors as they are (matmul promotes first, and
+# div makes integer operands floating).
+_DIRECT = {"add", "sub", "mul", "pow", "remainder", "floor_divide"}
+
+
 def _binop(ctx, op: str, a, b):
+    # The common case first: tensors, and float literals (always of the program's float dtype).
+    ta, tb = type(a), type(b)
+    if (ta is Tensor or ta is float) and (tb is Tensor or tb is float) and op in _DIRECT \
+            and (ta is Tensor or tb is Tensor):
+        return apply(PRIMITIVES[op], a if ta is Tensor else number(a, ctx.dtype),
+                     b if tb is Tensor else number(b, ctx.dtype))
+    return _binop_general(ctx, op, a, b)
+
+
+def _binop_general(ctx, op: str, a, b):
     if _is_int(a) and _is_int(b) and op in _INTEGER_OPS and (b != 0 or op in ("add", "sub", "mul")):
         result = _INTEGER_OPS[op](a, b)
         if abs(result) < 2 ** 53:  # small integer arithmetic stays exact (indices, sizes)

@@ -41,6 +41,18 @@ def recording(enabled: bool):
         tensor.recording = old
 
 
+@contextlib.contextmanager
+def keeping_values():
+    """Nodes recorded inside keep their inputs' values whole, read by their rules or not: for
+    views that show every intermediate value (explain). Costs the memory PyTorch would not."""
+    old = tensor.dropping
+    tensor.dropping = False
+    try:
+        yield
+    finally:
+        tensor.dropping = old
+
+
 class _label:
     """Name the operation for floating-point warnings while a rule runs.
 
@@ -215,6 +227,8 @@ def _times(g: Tensor, p, node: Tensor) -> Tensor | None:
         d, pd = g.data, p.data
         if g.nd == p.nd and d.shape == pd.shape and d.dtype == pd.dtype and d.size < SCRATCH_ELEMENTS:
             return Tensor(d * pd, g.nd)  # like tensors, no history to record: multiply directly
+    elif type(p) is int and (p == 1 or p == -1):  # add, sub: the gradient passes through
+        return g if p == 1 else Tensor(-g.data, g.nd)
     return _scale(g, p, node)
 
 

@@ -122,7 +122,9 @@ class Program:
             env[stmt.target] = leaf(stmt.target, value) if leaf else value
             return
         value = self.evaluate(stmt.code, env, ctx)
-        if stmt.kind in ("assign", "expr"):
+        if type(value) is Tensor and stmt.kind == "assign":  # the common case: nothing to convert
+            env[stmt.target] = value
+        elif stmt.kind in ("assign", "expr"):
             env[stmt.target] = self._at(stmt, lambda: _bindable(ctx, value, stmt, self.source))
         elif stmt.kind == "update":
             env[stmt.target] = self._at(stmt, lambda: _binop(ctx, stmt.op, env[stmt.target], value))

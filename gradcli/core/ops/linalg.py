@@ -83,17 +83,17 @@ def _unsqueeze(x: Tensor, axis: int) -> Tensor:
 
 
 def _matmul_vjp(g, ans, a, b, *, nda, ndb):
-    a2 = a if nda > 1 else _unsqueeze(a, -2)
-    b2 = b if ndb > 1 else _unsqueeze(b, -1)
     if ndb == 1:
         g = _unsqueeze(g, -1)
     if nda == 1:
         g = _unsqueeze(g, -2)
     ga = gb = None
-    if a.requires_grad:
+    if a.requires_grad:  # reads b only (a's data may not be kept: saves)
+        b2 = b if ndb > 1 else _unsqueeze(b, -1)
         ga = matmul(g, mT(b2))
         ga = reshape(ga, ga.shape[:-2] + a.shape[-1:]) if nda == 1 else ga
     if b.requires_grad:
+        a2 = a if nda > 1 else _unsqueeze(a, -2)
         gb = matmul(mT(a2), g)
         gb = reshape(gb, gb.shape[:-1]) if ndb == 1 else gb
     return ga, gb
@@ -108,4 +108,5 @@ def _matmul_jvp(dots, ans, a, b, *, nda, ndb):
     return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
-defop("matmul", _matmul_forward, vjp=_matmul_vjp, jvp=_matmul_jvp, backward_name="MmBackward0")
+defop("matmul", _matmul_forward, vjp=_matmul_vjp, jvp=_matmul_jvp, backward_name="MmBackward0",
+      saves=("b for a", "a for b"))

@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 
+from .. import collector
 from ..errors import GradcliError
 from . import backend, tensor
 from .ops import broadcast_to, sum_to
@@ -169,7 +170,7 @@ def backward(outputs, cotangents, *, create_graph: bool = False, keep=()) -> dic
     grads: dict[int, Tensor] = {}
     watch = backend.watch
     old_label = watch.label_override
-    with recording(create_graph):
+    with recording(create_graph), collector.paused():  # no cycles: see gradcli/collector.py
         for out, g in zip(outputs, cotangents):
             if g is None or not out.requires_grad:
                 continue
@@ -243,7 +244,7 @@ def jvp(outputs, inputs, tangents, *, create_graph: bool = False) -> list:
     # A tangent no later node reads is dropped at once: on a batch of seeds each one is a big
     # array, and memory just freed is reused where a fresh array costs the kernel zeroing pages.
     readers = _readers(nodes, outputs)
-    with recording(create_graph):
+    with recording(create_graph), collector.paused():
         for t in nodes:
             if t.op is None or t.index in tang:
                 continue

@@ -337,15 +337,21 @@ def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
     Called for every operation of a program and of every rule, so the common case (one dtype,
     one shape) is checked with a few comparisons before anything general is done.
     """
-    ufunc = buffer = None
-    first = inputs[0] if inputs else None
-    if op.elementwise and len(inputs) > 1:
+    ufunc = None
+    small = False  # no input big enough to be kept without its data (see _saved)
+    if len(inputs) == 1:
+        first = inputs[0]
+        data = first.data
+        arrays = (data,)
+        lead = data.ndim - first.nd
+        small = data.size < STAND_IN_ELEMENTS
+    elif op.elementwise:
         dtype = inputs[-1].data.dtype
         for t in inputs:  # one dtype throughout is the rule; checking it costs two comparisons
             if t.data.dtype is not dtype and t.data.dtype != dtype:
                 inputs = promote(inputs, op.promote)
-                first = inputs[0]
                 break
+        first = inputs[0]
         data = first.data
         shape, nd = data.shape, first.nd
         for t in inputs:  # a loop, not all(...): a generator costs more than the comparisons
@@ -357,15 +363,12 @@ def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
         else:
             arrays = [t.data for t in inputs]
             lead = data.ndim - nd
+            small = data.size < STAND_IN_ELEMENTS
         if not recording:
             for t in inputs:
                 if t.reusable:  # a rule's temporary: maybe the result can live in its memory
                     ufunc, buffer = _in_place(op, inputs, arrays)
                     break
-    elif len(inputs) == 1:
-        data = first.data
-        arrays = [data]
-        lead = data.ndim - first.nd
     else:
         arrays = [t.data for t in inputs]
         lead = max([a.ndim - t.nd for a, t in zip(arrays, inputs)], default=0)
@@ -383,7 +386,7 @@ def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
             if t.requires_grad:
                 out.requires_grad = True
                 out.op = op
-                out.inputs = inputs if op.keep_if is None or not dropping else _saved(op, inputs)
+                out.inputs = inputs if small or op.keep_if is None or not dropping else _saved(op, inputs)
                 out.params = params
                 break
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .. import collector
 from ..core import ops
 from ..core.ops.index import is_advanced, positions
 from ..core.tensor import PRIMITIVES, Tensor, apply, astype, is_floating, number, promote
@@ -88,12 +89,14 @@ class Program:
                 raise GradcliError(f"no value for the input {name!r}: give one with --at {name}=...",
                                    kind="input", line=info.line, column=info.column,
                                    source=self.source.line(info.line), hint=_spelling_hint(name))
-        for stmt in self.statements:
-            try:
-                self._execute(stmt, env, ctx, values, leaf)
-            except RecursionError:
-                raise GradcliError("the statement is nested too deeply", kind="limit", line=stmt.line,
-                                   column=stmt.column, source=self.source.line(stmt.line)) from None
+        with collector.paused():  # a graph holds no cycles: see gradcli/collector.py
+            for stmt in self.statements:
+                try:
+                    self._execute(stmt, env, ctx, values, leaf)
+                except RecursionError:
+                    raise GradcliError("the statement is nested too deeply", kind="limit",
+                                       line=stmt.line, column=stmt.column,
+                                       source=self.source.line(stmt.line)) from None
         for name, value in list(env.items()):  # what stayed a pair, an integer or a shape: a tensor
             if not isinstance(value, Tensor):
                 env[name] = self._final(ctx, name, value)

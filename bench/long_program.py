@@ -43,15 +43,28 @@ X = 1.0000001
 TARGET_SECONDS, TARGET_MB = 3.0, 300.0
 
 
-def program(length: int) -> str:
+def _constant(k: int) -> str:
+    return repr(1 + k * 1e-9)  # a different number on every line
+
+
+def program(length: int, distinct: bool = False) -> str:
+    """The text; distinct: every line differs (y = y * x + c, y = y - x * c), so that no line is
+    a repeat the parser could reuse."""
+    if distinct:
+        return "y = x\n" + "".join(f"y = y * x + {_constant(k)}\n" if k % 2 else
+                                    f"y = y - x * {_constant(k)}\n" for k in range(length - 1))
     return "y = x\n" + "".join("y = y * x\n" if k % 2 else "y = y - x\n" for k in range(length - 1))
 
 
-def reference(length: int) -> tuple[float, float]:
+def reference(length: int, distinct: bool = False) -> tuple[float, float]:
     """y and dy/dx in plain floats, statement by statement."""
     y, dy = X, 1.0
     for k in range(length - 1):
-        y, dy = (y * X, dy * X + y) if k % 2 else (y - X, dy - 1.0)
+        c = float(_constant(k)) if distinct else None
+        if k % 2:
+            y, dy = (y * X + c, dy * X + y) if distinct else (y * X, dy * X + y)
+        else:
+            y, dy = (y - X * c, dy - c) if distinct else (y - X, dy - 1.0)
     return y, dy
 
 
@@ -155,18 +168,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--baseline", metavar="CHECKOUT", help="also time gradcli from this checkout")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument("--distinct", action="store_true",
+                        help="every line different (a constant per line): no repeated line to reuse")
     opts = parser.parse_args()
     roots = {"gradcli": str(ROOT)}
     if opts.baseline:
         roots["gradcli (baseline)"] = str(Path(opts.baseline).resolve())
-    _, want = reference(opts.length)
+    _, want = reference(opts.length, opts.distinct)
     print(f"machine: {machine()}; {blas}")
-    print(f"program: {opts.length:,} statements (y = x, then y = y - x and y = y * x in turn); "
+    shape = "y = y - x * c and y = y * x + c, c different on every line" if opts.distinct else \
+        "y = y - x and y = y * x"
+    print(f"program: {opts.length:,} statements (y = x, then {shape} in turn); "
           f"dy/dx at x = {X!r}: {want:.10g}")
     print(f"before: {load()}")
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "long.py")
-        Path(path).write_text(program(opts.length))
+        Path(path).write_text(program(opts.length, opts.distinct))
         print(f"text: {Path(path).stat().st_size:,} bytes")
         commands = {name: (gradcli_command(path), checkout_env(root)) for name, root in roots.items()}
         if not opts.no_torch:

@@ -45,6 +45,13 @@ class _SeededRng:
         return getattr(self._rng, name)
 
 
+def unknown_input(program: Program, name: str) -> GradcliError:
+    """A value given for a name that is not an input: say why, and what the inputs are."""
+    return GradcliError(f"unknown input {name!r}: the program's inputs are "
+                        f"{', '.join(program.inputs) or 'none'}; {program.why_not_input(name)}",
+                        kind="input")
+
+
 def _sizes(outs, ins) -> tuple[int, int]:
     """The Jacobian's rows and columns: output elements, wrt input elements."""
     return sum(o.size for o in outs), sum(i.size for i in ins)
@@ -58,17 +65,17 @@ class Computation:
         if dtype not in DTYPES:
             raise GradcliError(f"--dtype must be float64 or float32, got {dtype!r}", kind="usage")
         backend.use(device)
-        self.program = program if isinstance(program, Program) else Program(program)
+        values = dict(values or {})
+        program = program if isinstance(program, Program) else Program(program)
+        self.program = program.given(values)  # `--at e=2`: e is an input, not Euler's number
         self.dtype = backend.dtype_of(dtype)
         self._host_inputs: dict[int, np.ndarray] = {}  # leaf index -> its value, kept on the host
         self._host_dtype = np.dtype(dtype)
         self.ctx = Context(self.dtype, _SeededRng(seed))
         inputs = self.program.input_names
-        values = dict(values or {})
         unknown = [n for n in values if n not in self.program.inputs]
         if unknown:
-            raise GradcliError(f"unknown input {unknown[0]!r}: the program's inputs are "
-                               f"{', '.join(inputs) or 'none'}", kind="input")
+            raise unknown_input(self.program, unknown[0])
         self.wrt = _names(wrt) or list(inputs)
         for name in self.wrt:
             if name not in self.program.inputs:
@@ -116,7 +123,8 @@ class Computation:
             return None
 
     def _leaf(self, name: str, value) -> Tensor:
-        data = value.data if isinstance(value, Tensor) else backend.from_numpy(value, self.dtype)
+        data = value.data if isinstance(value, Tensor) else \
+            backend.from_numpy(value, self.dtype, what=f"the input {name}")
         if isinstance(data, np.ndarray) and data.ndim == 0:
             data = data[()]  # a NumPy scalar, as NumPy's 0-d arithmetic returns: several times faster
         leaf = Tensor(data, None, requires_grad=name in self.wrt)
@@ -205,8 +213,54 @@ class Computation:
         raise GradcliError(f"--gradient has {arr.size} values, but the outputs have {total} "
                            f"({sizes})", kind="gradient")
 
+    def grad(self) -> dict:
+        """The gradient of the one scalar output: `gradcli grad`. Several outputs are refused
+        rather than summed: d(z + s)/dx is not what anyone asking for "the gradient" means."""
+        self._scalar_output("grad")
+        return self.backward(None)
+
+    def _require_grad(self) -> None:
+        """PyTorch's error for out.backward() on an output that no differentiated input reaches.
+
+        An output computed from one through an op with a zero derivative (floor, sign, round)
+        has a grad_fn in PyTorch and a zero gradient, so the program's dataflow decides, not
+        only whether the engine recorded the output."""
+        wrt = set(self.wrt)
+        reached = None
+        for k, (name, out) in enumerate(self.outputs.items()):
+            if out.requires_grad:
+                continue
+            reached = self._dataflow() if reached is None else reached
+            if reached.get(name, set()) & wrt:
+                continue
+            if not self.program.inputs:
+                why = "the program has no inputs: every value is a constant"
+            elif not self.wrt:
+                why = "no input is differentiated"
+            else:
+                why = (f"the output {name!r} does not depend on the differentiated inputs "
+                       f"({', '.join(self.wrt)})")
+            raise GradcliError(f"element {k} of tensors does not require grad and does not have a "
+                               f"grad_fn ({why})", kind="gradient",
+                               hint="differentiate an input the output depends on (--wrt), or make "
+                                    "one with requires_grad=True; pick outputs with --output")
+
+    def _dataflow(self) -> dict[str, set]:
+        """For each name, the inputs its final binding is computed from (by the program text)."""
+        inputs = self.program.inputs
+        reached: dict[str, set] = {}
+        for stmt in self.program.statements:
+            sources: set = set()
+            for name, _, _ in stmt.reads:
+                sources |= reached.get(name, {name} if name in inputs else set())
+            if stmt.target in inputs and inputs[stmt.target].default is stmt:
+                sources.add(stmt.target)  # a requires_grad=True tensor: an input of its own
+            reached[stmt.target] = sources
+        return reached
+
     def backward(self, gradients=None, retain=None) -> dict:
         """out.backward(gradient): the VJP for every input (None for constants)."""
+        self._require_grad()
         seeds = self.cotangents(gradients)
         for n in _names(retain) or []:  # checked before the lookup: an unknown name is not a bug
             if n not in self.program.bindings and n not in self.program.inputs:
@@ -351,14 +405,19 @@ class Computation:
                          for (n, o), d in zip(self.outputs.items(), dots)}
         return result
 
-    def _scalar_output(self, what: str = "hessian") -> tuple[str, Tensor]:
+    def _scalar_output(self, command: str = "hessian") -> tuple[str, Tensor]:
         if len(self.outputs) != 1:
-            raise GradcliError(f"{what} needs one scalar output, the program has {len(self.outputs)} "
-                               f"({', '.join(self.outputs)})", kind="usage",
+            raise GradcliError(f"{command} needs one scalar output, the program has "
+                               f"{len(self.outputs)} ({', '.join(self.outputs)})", kind="usage",
                                hint="pick one with --output NAME")
         (name, out), = self.outputs.items()
+        if out.size != 1 and command == "grad":  # PyTorch's words for out.backward() of a vector
+            raise GradcliError("grad can be implicitly created only for scalar outputs: "
+                               f"{name!r} has shape {out.shape} ({out.size} elements)",
+                               kind="gradient", hint=f"differentiate {name}.sum(), or give v with "
+                               "backward --gradient V, or get every row with jacobian")
         if out.size != 1:
-            raise GradcliError(f"{what} needs a scalar output, {name!r} has shape {out.shape} "
+            raise GradcliError(f"{command} needs a scalar output, {name!r} has shape {out.shape} "
                                f"({out.size} elements)", kind="usage",
                                hint="reduce it (e.g. .sum()) or use jacobian")
         return name, out

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import compute, derivatives, mathviews, plot
+from . import compute, derivatives, mathviews, plot, script
 
 _SETTINGS = {"add_completion": False, "pretty_exceptions_enable": False, "rich_markup_mode": None,
              "context_settings": {"help_option_names": ["-h", "--help"]}}
@@ -23,7 +23,7 @@ COMMANDS = [
     ("jacobian", compute.jacobian), ("jvp", derivatives.jvp), ("hessian", derivatives.hessian),
     ("derivative", derivatives.derivative),
     ("check", mathviews.check), ("symbolic", mathviews.symbolic), ("explain", mathviews.explain),
-    ("graph", mathviews.graph), ("plot", plot.plot),
+    ("graph", mathviews.graph), ("plot", plot.plot), ("run", script.run),
 ]
 for _name, _function in COMMANDS:
     app.command(_name)(_function)

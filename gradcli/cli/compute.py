@@ -51,8 +51,8 @@ def grad(program: Programs = None, file: ProgramFile = None, at: At = None, inpu
          output: Outputs = None, wrt: Wrt = None, json: Json = False, dtype: Dtype = "float64",
          device: Device = "cpu", seed: Seed = 0, precision: Precision = 6, save: Save = None,
          points: Points = None, keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
-    """The gradient of a scalar output."""
-    run(locals(), lambda c: c.backward(None))
+    """The gradient of the one scalar output (several outputs: pick one with --output)."""
+    run(locals(), lambda c: c.grad())
 
 
 def jacobian(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,

@@ -88,6 +88,7 @@ def symbolic(program: Programs = None, file: ProgramFile = None, at: At = None, 
     with backend.watch:
         if opts.at or opts.inputs or all(i.default is not None for i in prog.inputs.values()):
             comp = computation(opts)
+            prog = comp.program  # as the values see it: `--at e=2` makes e an input
         shapes = {n: t.shape for n, t in comp.inputs.items()} if comp else {}
         wrt_names = comp.wrt if comp else (_names(opts.wrt) or prog.input_names)
         for name in wrt_names:

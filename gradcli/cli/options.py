@@ -14,6 +14,8 @@ import typer
 from ..errors import GradcliError
 from ..limits import MAX_PROGRAM_BYTES
 
+MAX_CHUNK_SIZE = 2 ** 63 - 1  # an int64: the largest count NumPy and the OS can be asked for
+
 # -- the options every computing command shares, declared once -------------------------------------
 Programs = Annotated[Optional[list[str]], typer.Argument(
     help="program text; several arguments are consecutive statements", show_default=False)]
@@ -98,47 +100,76 @@ def input_values(opts: Common) -> dict:
 
 
 def computation(opts: Common):
-    from ..api import Computation  # noqa: PLC0415
     text = read_program(opts)
+    from ..lang.script import is_script  # noqa: PLC0415 - a regular expression, nothing heavy
+    if is_script(text):  # a PyTorch script: its out.backward(v) call is the output and the gradient
+        return _script_computation(text, opts)
+    from ..api import Computation  # noqa: PLC0415
     return Computation(text, input_values(opts), wrt=opts.wrt, outputs=opts.output, dtype=opts.dtype,
                        seed=opts.seed, device=opts.device)
 
 
+def _script_computation(text: str, opts: Common):
+    for given, option in ((opts.at or opts.inputs, "--at/--inputs"), (opts.output, "--output"),
+                          (opts.device != "cpu", "--device"), (opts.dtype != "float64", "--dtype")):
+        if given:
+            raise GradcliError(f"{option} does not apply to a PyTorch script: it makes its own values, "
+                               "in its own dtypes (edit the script to change them)", kind="usage")
+    from ..lang.script.computation import from_script  # noqa: PLC0415
+    return from_script(text, wrt=opts.wrt, seed=opts.seed)
+
+
 def emit(result: dict, opts: Common) -> None:
-    """stdout carries the data; warnings go to stderr."""
+    """stdout carries the data; warnings go to stderr. --save first: a file that cannot be
+    written stops the run before anything is printed."""
     from ..core import backend  # noqa: PLC0415
+    from ..io import render  # noqa: PLC0415
+    from ..io.interrupts import whole  # noqa: PLC0415
     for message in backend.watch.messages() or backend.device_warnings(result):
         backend.warn(message)
-    if opts.save:
-        from ..io.render import save_npz  # noqa: PLC0415
-        try:
-            save_npz(opts.save, result)
-        except OSError as exc:
-            raise GradcliError(f"--save: cannot write {opts.save}: {exc.strerror or exc}", kind="io") from None
-    if opts.json:
-        from ..io.render import to_json  # noqa: PLC0415
-        text, nonfinite = to_json(result)
-        if nonfinite:
-            backend.warn('the result holds NaN or inf, written as "NaN", "Infinity", "-Infinity"')
-        sys.stdout.write(text + "\n")
-    else:
-        from rich.console import Console  # noqa: PLC0415
+    if opts.save is not None:
+        render.save_npz(opts.save, result)
+    nonfinite = render.has_nonfinite(result)
+    if nonfinite:
+        where = ['written as "NaN", "Infinity", "-Infinity"'] if opts.json else []
+        where += [f"{opts.save} holds them as they are"] if opts.save is not None else []
+        backend.warn("the result holds NaN or inf" + (f" ({'; '.join(where)})" if where else ""))
+    with whole():  # a Ctrl-C now waits for the end of the document: never a torn one
+        if opts.json:
+            render.write_json(result, render.stdout_bytes())
+        else:
+            from rich.console import Console  # noqa: PLC0415
+            try:
+                render.tables(result, opts.precision, Console(highlight=False))
+            except SystemExit:  # Rich's answer to a closed pipe (`| head`) is exit 1, our "check failed"
+                raise BrokenPipeError from None
+        sys.stdout.flush()
 
-        from ..io.render import tables  # noqa: PLC0415
-        try:
-            tables(result, opts.precision, Console(highlight=False))
-        except SystemExit:  # Rich's answer to a closed pipe (`| head`) is exit 1, our "check failed"
-            raise BrokenPipeError from None
-    sys.stdout.flush()
+
+def check_options(opts: Common) -> None:
+    """What can be refused before computing: a --save destination that cannot be written
+    (found now, not after the whole computation), a --chunk-size no machine could use."""
+    if opts.chunk_size is not None and opts.chunk_size > MAX_CHUNK_SIZE:
+        raise GradcliError(f"--chunk-size must be at most {MAX_CHUNK_SIZE:,}, got {opts.chunk_size:,}",
+                           kind="usage", hint="leave it out: the default is chosen to bound memory")
+    if opts.save is not None:
+        from ..io.files import check_destination  # noqa: PLC0415
+        check_destination(opts.save)
 
 
 def run(scope: dict, compute) -> None:
     """Build the computation from the shared options, compute, render."""
     from ..core import backend  # noqa: PLC0415
     opts = _common(scope)
+    check_options(opts)
     if opts.points is not None:  # many points: batched, streamed (points.py)
         from ..io.points import run_points  # noqa: PLC0415
-        return run_points(opts, compute, read_program(opts), input_values(opts))
+        from ..lang.script import is_script  # noqa: PLC0415
+        text = read_program(opts)
+        if is_script(text):
+            raise GradcliError("--points does not apply to a PyTorch script (it makes its own values)",
+                               kind="usage")
+        return run_points(opts, compute, text, input_values(opts))
     with backend.watch:
         result = compute(computation(opts))
     emit(result, opts)

@@ -103,9 +103,18 @@ def to_numpy(array) -> np.ndarray:
         return np.from_dlpack(array)
 
 
-def from_numpy(array: np.ndarray, dtype):
-    """A host array moved to the current device with the given dtype (the host-to-device copy)."""
-    return xp.asarray(array, dtype=dtype)
+def from_numpy(array: np.ndarray, dtype, what: str | None = None):
+    """A host array moved to the current device with the given dtype (the host-to-device copy).
+
+    The cast is named for floating-point warnings (1e300 overflows float32): `what` says
+    whose value it is."""
+    old = watch.label_override
+    watch.label_override = f"the cast of {what or 'a value'} to {np.dtype(dtype).name}" \
+        if xp is np else old
+    try:
+        return xp.asarray(array, dtype=dtype)
+    finally:
+        watch.label_override = old
 
 
 def dtype_of(name: str):
@@ -154,7 +163,9 @@ class FloatingPointWatch:
 
     def __enter__(self):
         self.seen = {}  # one watch, one computation: a command run in-process starts clean
-        self._old = np.seterr(all="call")
+        # Underflow is not watched (NumPy's default too): exp(-1000) is 0 exactly as in PyTorch,
+        # the right answer in float64, not a NaN or inf to warn of.
+        self._old = np.seterr(all="call", under="ignore")
         self._old_call = np.seterrcall(self)
         return self
 
@@ -163,11 +174,22 @@ class FloatingPointWatch:
         np.seterrcall(self._old_call)
         return False
 
+    def note(self, message: str) -> None:
+        """A warning a rule gives in its own words (a derivative undefined at this point), once."""
+        self.seen[(message, None)] = None
+
     def messages(self) -> list[str]:
         """The warnings so far, handed over once (a caller that ignores them discards them)."""
         seen, self.seen = self.seen, {}
-        return [f"{kind} in {label}: the result holds NaN or inf, as in NumPy and PyTorch"
+        return [label if kind is None else
+                f"{kind} in {label}: {_EFFECT.get(kind, 'NaN or inf')}, as in NumPy and PyTorch"
                 for label, kind in seen]
+
+
+# What each kind of floating-point error leaves in the values (said of the operation, which
+# is true even where a later `where` discards the value).
+_EFFECT = {"invalid value": "it gives NaN", "divide by zero": "it gives inf or -inf",
+           "overflow": "it gives inf or -inf"}
 
 
 watch = FloatingPointWatch()

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -38,13 +40,14 @@ from operator import itemgetter
 import numpy as np
 import orjson
 
-from ..api import Computation, _sizes
+from ..api import Computation, _sizes, unknown_input
 from ..core import backend, engine
 from ..core.tensor import Tensor, check_size
 from ..errors import GradcliError
 from ..lang.program import Program
+from .interrupts import whole
 from .render import _plain, dumps, float_texts, labels
-from .values import from_json
+from .values import from_json, read_npy_header
 
 DEFAULT_CHUNK = 4096  # text formats: a chunk is parsed, computed and written together
 BINARY_CHUNK = 1 << 17  # .npy/.npz, unless --chunk-size: as many points as fit 8 MiB per value
@@ -75,11 +78,17 @@ class Source:
         self.path = path
         self.label = "stdin" if path == "-" else path
         self.program = program
-        self.allowed = set(program.inputs)
+        # inputs, and constant names (e, pi) read before binding: a value makes one an input
+        self.allowed = set(program.inputs) | set(program.constant_reads)
         # inputs every point needs: neither shared by --at nor given a default by the program
         self.required = [n for n, info in program.inputs.items()
                          if n not in shared and info.default is None]
         self.total = None  # bytes (text) or points (binary), when known
+        # the values the program makes (an op each; names and numbers make none): each holds
+        # a value per point while a chunk is computed
+        self.steps = sum(max(1, sum(1 for kind, _, _ in stmt.code if kind in _MAKES_VALUES)
+                             + (stmt.kind in ("update", "setitem")))  # x += v, x[i] = v: one more
+                         for stmt in program.statements)
 
     def where(self, chunk: Chunk, pos: int) -> str:
         if chunk.lines is not None:
@@ -89,8 +98,10 @@ class Source:
     def check_names(self, names, where: str) -> None:
         unknown = [n for n in names if n not in self.allowed]
         if unknown:
-            raise GradcliError(f"{where}: unknown input {unknown[0]!r}: the program's inputs are "
-                               f"{', '.join(self.program.inputs) or 'none'}", kind="input")
+            raise _located(unknown_input(self.program, unknown[0]), where)
+
+
+_MAKES_VALUES = {"binop", "unary", "compare", "call", "method", "attribute", "subscript", "list"}
 
 
 def open_source(path: str, program: Program, shared: set, size: int | None):
@@ -108,7 +119,7 @@ def open_source(path: str, program: Program, shared: set, size: int | None):
             return source, _text_chunks(source, _text(stream, "stdin"), size)
         lower = path.lower()
         if lower.endswith(".npy"):
-            reader = _ArrayReader(open(path, "rb"), path)
+            reader = _ArrayReader(open(path, "rb"), path, os.path.getsize(path))
             source.total = reader.points
             return source, _npy_chunks(source, reader, size)
         if lower.endswith(".npz"):
@@ -122,8 +133,10 @@ def open_source(path: str, program: Program, shared: set, size: int | None):
 def _text(binary, label: str):
     import io  # noqa: PLC0415
     # A bad byte becomes U+FFFD: that line is then malformed, and the lines around it still count.
-    return _bounded_lines(io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline=None),
-                          label)
+    # utf-8-sig: a byte-order mark from another editor is not part of the first line (an NDJSON
+    # file starting with one is NDJSON, as --inputs reads it)
+    return _bounded_lines(io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace",
+                                           newline=None), label)
 
 
 def _bounded_lines(fp, label: str):
@@ -140,7 +153,7 @@ def _bounded_lines(fp, label: str):
 
 def _text_chunks(source: Source, fp, size: int | None):
     """NDJSON or CSV, told apart by the first non-blank character."""
-    size = size or DEFAULT_CHUNK
+    size = size or _default_chunk(source.steps, 1, DEFAULT_CHUNK)
     first, line_no = None, 0
     for text in fp:
         line_no += 1
@@ -155,8 +168,27 @@ def _text_chunks(source: Source, fp, size: int | None):
         yield from _csv_chunks(source, first, fp, size, line_no)
 
 
+class _Refused(ValueError):
+    """Valid to Python's json module, not to RFC 8259 or to --inputs: said with the line."""
+
+
+def _no_constant(token: str):
+    raise _Refused(f'{token} is not JSON; write it as the string "{token}"')
+
+
+def _no_repeats(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _Refused(f"the key {key!r} appears twice (duplicate keys are ambiguous: keep one)")
+    return obj
+
+
 def _ndjson_chunks(source: Source, fp, size: int, line_no: int):
-    scan = json.JSONDecoder().scan_once  # the C scanner, without loads()'s Python layers
+    # the C scanner, without loads()'s Python layers, as strict as --inputs: no NaN literal,
+    # no repeated key
+    scan = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_no_repeats).scan_once
     index = 0
     while True:
         texts = list(itertools.islice(fp, size))
@@ -184,6 +216,10 @@ def _ndjson_chunks(source: Source, fp, size: int, line_no: int):
                 obj, end = scan(s, 0)
                 if end != len(s) or type(obj) is not dict:
                     raise ValueError
+            except _Refused as exc:
+                chunk.errors[pos] = GradcliError(f"--points {source.label} line {line_no}: {exc}",
+                                                 kind="value")
+                continue
             except (StopIteration, ValueError, RecursionError):
                 chunk.errors[pos] = _malformed(source, line_no, s)
                 continue
@@ -210,10 +246,23 @@ def _parse_one_object_per_line(texts: list[str]) -> list | None:
             and text.count("}") == n and text.count("}\n{") == n - 1):
         return None
     try:
-        objects = orjson.loads("[" + ",".join(texts) + "]")
+        objects = orjson.loads("[" + ",".join(texts) + "]")  # refuses NaN literals itself
     except (ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
         return None
-    return objects if len(objects) == n else None
+    if len(objects) != n:
+        return None
+    # orjson keeps the last of repeated keys. Every key is a string followed by a colon, so the
+    # text has at least as many `":` as the objects have keys, and more where a key repeats
+    # (or a string holds `":`): then the line-by-line parser decides, and names the line.
+    keys = sum(map(len, objects))
+    if '" ' in text or '"\t' in text:  # space before a colon is possible: the exact count
+        colons = len(_KEY_END.findall(text))
+    else:  # the common case (json.dumps, orjson), counted in C without a regex
+        colons = text.count('":')
+    return objects if colons == keys else None
+
+
+_KEY_END = re.compile(r'"\s*:')
 
 
 def _malformed(source: Source, line_no: int, s: str) -> GradcliError:
@@ -293,8 +342,7 @@ _NUMBERS = {float, int}
 def _key_problem(source: Source, keys) -> str | None:
     unknown = [n for n in keys if n not in source.allowed]
     if unknown:
-        return (f"unknown input {unknown[0]!r}: the program's inputs are "
-                f"{', '.join(source.program.inputs) or 'none'}")
+        return unknown_input(source.program, unknown[0]).message
     missing = [n for n in source.required if n not in keys]
     if missing:
         return f"no value for the input {missing[0]!r} (give it in the file or with --at)"
@@ -346,30 +394,38 @@ def _csv_chunks(source: Source, header: str, fp, size: int, line_no: int):
 
 
 class _ArrayReader:
-    """A .npy stream (a file, stdin, or a member of a .npz) read a few rows at a time."""
+    """A .npy stream (a file, stdin, or a member of a .npz) read a few rows at a time.
 
-    def __init__(self, fp, label: str):
-        fmt = np.lib.format
+    The header is checked before any data is read (values.read_npy_header): each point's value
+    is a tensor, held to the element limit; a compressed array is held to it as a whole (`limit`),
+    so a small .npz that would inflate to gigabytes is refused from its headers. An array stored
+    as it is can be as long as the disk allows: it is streamed, and nothing is inflated.
+    """
+
+    def __init__(self, fp, label: str, available: int | None = None, limit: float = math.inf):
+        from ..limits import MAX_ELEMENTS  # noqa: PLC0415
         self.fp, self.label = fp, label
-        try:
-            version = fmt.read_magic(fp)
-            shape, fortran, dtype = (fmt.read_array_header_1_0(fp) if version == (1, 0)
-                                     else fmt.read_array_header_2_0(fp))
-        except ValueError as exc:
-            raise GradcliError(f"--points {label}: not a valid .npy array ({exc})", kind="value") from None
-        if not shape:
+        header = read_npy_header(fp, f"--points {label}", available, max_elements=limit)
+        if not header.shape:
             raise GradcliError(f"--points {label}: needs a leading points axis, got a scalar",
                                kind="value")
-        if dtype.hasobject:
-            raise GradcliError(f"--points {label}: holds Python objects, not numbers", kind="value")
-        self.dtype, self.shape = dtype, tuple(shape)
+        row = header.elements // header.shape[0] if header.shape[0] else \
+            int(np.prod(header.shape[1:], dtype=object))
+        if row > MAX_ELEMENTS:
+            raise GradcliError(f"--points {label}: each point holds {row:,} elements (shape "
+                               f"{header.shape[1:]}), over the limit of {MAX_ELEMENTS:,}",
+                               kind="limit")
+        self.dtype, self.shape = header.dtype, header.shape
         self.points = self.shape[0]
         self.row = tuple(self.shape[1:])
-        self.fortran = fortran and len(shape) > 1
+        self.fortran = header.fortran and len(self.shape) > 1
         self.whole = None
         if self.fortran:  # rare: column-major data cannot stream by rows, so it is read at once
-            self.whole = np.frombuffer(fp.read(), dtype=dtype, count=int(np.prod(shape))).reshape(
-                shape, order="F")
+            data = fp.read(header.nbytes)
+            if len(data) != header.nbytes:
+                raise GradcliError(f"--points {label}: the file ends before its {self.points:,} "
+                                   "points", kind="value")
+            self.whole = np.frombuffer(data, dtype=self.dtype).reshape(self.shape, order="F")
         self.done = 0
 
     def read(self, n: int) -> np.ndarray:
@@ -387,11 +443,13 @@ class _ArrayReader:
         return arr
 
 
-def _binary_chunk(requested: int | None, row: tuple) -> int:
+def _binary_chunk(requested: int | None, row: tuple, steps: int) -> int:
     """Binary input has no per-point parsing cost: bigger chunks amortize the graph's overhead."""
     if requested:
         return requested
-    return max(1, min(BINARY_CHUNK, engine.CHUNK_ELEMENTS // 8 // max(1, int(np.prod(row)))))
+    elements = max(1, int(np.prod(row, dtype=object)))
+    return _default_chunk(steps, elements,
+                          max(1, min(BINARY_CHUNK, engine.CHUNK_ELEMENTS // 8 // elements)))
 
 
 def _numeric(arr: np.ndarray, what: str) -> np.ndarray:
@@ -422,7 +480,7 @@ def _npy_chunks(source: Source, reader: _ArrayReader, size: int | None):
                            f"points need {', '.join(source.required) or 'no inputs'}; use a (points, "
                            f"{len(source.required)}) array of scalars, a structured array or a .npz "
                            "keyed by input name", kind="value")
-    size = _binary_chunk(size, reader.row)
+    size = _binary_chunk(size, reader.row, source.steps)
     start = 0
     while start < reader.points:
         n = min(size, reader.points - start)
@@ -430,6 +488,24 @@ def _npy_chunks(source: Source, reader: _ArrayReader, size: int | None):
         chunk.batches.append((range(n), split(reader.read(n))))
         start += n
         yield chunk
+
+
+def _check_member(info, where: str) -> float:
+    """The element limit for a member's whole array: none when it is stored as it is (no bigger
+    than the file); for a compressed one, the limit on a tensor, checked first here against the
+    size the zip's central directory declares, before a byte of it is inflated."""
+    import zipfile  # noqa: PLC0415
+
+    from ..limits import MAX_ELEMENTS  # noqa: PLC0415
+    if info.compress_type == zipfile.ZIP_STORED:
+        return math.inf
+    bound = MAX_ELEMENTS * 8 + (1 << 16)  # float64 data, and room for the .npy header
+    if info.file_size > bound:
+        raise GradcliError(f"{where}: inflates to {info.file_size:,} bytes ({info.compress_size:,} "
+                           f"compressed), more than an array within the limit of {MAX_ELEMENTS:,} "
+                           "elements", kind="limit", hint="save it uncompressed (numpy.savez), or "
+                                                          "as NDJSON or CSV")
+    return MAX_ELEMENTS
 
 
 def _npz_chunks(source: Source, path_or_file, size: int | None):
@@ -445,7 +521,12 @@ def _npz_chunks(source: Source, path_or_file, size: int | None):
         missing = [n for n in source.required if n not in members]
         if missing:
             raise GradcliError(f"{where}: no array for the input {missing[0]!r}", kind="input")
-        readers = {n: _ArrayReader(archive.open(m), f"{source.label}:{n}") for n, m in members.items()}
+        readers = {}
+        for name, member in members.items():
+            info = archive.getinfo(member)
+            limit = _check_member(info, f"{where}:{name}")  # from the zip's directory: nothing inflated
+            readers[name] = _ArrayReader(archive.open(member), f"{source.label}:{name}",
+                                         info.file_size, limit)
         counts = {r.points for r in readers.values()}
         if len(counts) > 1:
             raise GradcliError(f"{where}: the arrays have different numbers of points "
@@ -453,7 +534,9 @@ def _npz_chunks(source: Source, path_or_file, size: int | None):
                                kind="shape")
         total = counts.pop() if counts else 0
         source.total = total
-        size = _binary_chunk(size, max((r.row for r in readers.values()), key=len, default=()))
+        size = _binary_chunk(size, max((r.row for r in readers.values()),
+                                   key=lambda row: int(np.prod(row, dtype=object)), default=()),
+                             source.steps)
         start = 0
         while start < total:
             n = min(size, total - start)
@@ -572,7 +655,8 @@ class Runner:
     def batch(self, columns: dict, points: int) -> dict:
         values = dict(self.shared)
         for name, arr in columns.items():
-            values[name] = Tensor(backend.from_numpy(arr, self.dtype), arr.ndim - 1)
+            values[name] = Tensor(backend.from_numpy(arr, self.dtype, what=f"the input {name}"),
+                                  arr.ndim - 1)
         c = BatchComputation(self.program, values, points, **self.kw)
         return _to_points(self.compute(c), c, points)
 
@@ -703,11 +787,6 @@ class NdjsonWriter:
     def write_text(self, text: str) -> None:
         self.out.write(text)
 
-    def write(self, lines: list[str]) -> None:
-        if lines:
-            self.out.write("\n".join(lines))
-            self.out.write("\n")
-
     def flush(self) -> None:
         self.out.flush()
 
@@ -763,6 +842,7 @@ class NpzWriter:
         self.path = path
         self.parts: dict[str, _SavedArray] = {}
         self.buffered = 0  # bytes held in memory; None once everything goes to temporary files
+        self.nonfinite = False  # whether a saved value is NaN or inf (said on stderr)
 
     def add(self, result: dict, indices) -> None:
         arrays = {"index": indices}
@@ -777,6 +857,8 @@ class NpzWriter:
             arrays["matrix"] = result["matrix"]
         for key, arr in arrays.items():
             arr = np.ascontiguousarray(arr)
+            if arr.dtype.kind == "f" and not self.nonfinite and not np.isfinite(arr).all():
+                self.nonfinite = True
             part = self.parts.get(key)
             if part is None:
                 part = self.parts[key] = _SavedArray(arr.dtype, arr.shape[1:])
@@ -795,10 +877,17 @@ class NpzWriter:
             self.buffered = None
 
     def close(self) -> None:
+        """Write the .npz: whole or not at all (a temporary renamed over the target). With no
+        point saved (the first point was bad) the target is left as it was."""
         import zipfile  # noqa: PLC0415
+
+        from .files import atomic_file  # noqa: PLC0415
+        if not self.parts:
+            return
         fmt = np.lib.format
         try:
-            with zipfile.ZipFile(self.path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            with atomic_file(self.path) as out, \
+                    zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
                 for key, part in self.parts.items():
                     with archive.open(key + ".npy", "w", force_zip64=True) as f:
                         fmt.write_array_header_2_0(f, {"descr": fmt.dtype_to_descr(part.dtype),
@@ -865,11 +954,10 @@ def run_points(opts, compute, text: str, shared: dict) -> None:
     """Stream the results of `compute` (as for one point) for every point of --points."""
     if opts.points == "-" and (opts.file == "-" or opts.inputs == "-"):
         raise GradcliError("--points - and -f -/--inputs - cannot both read stdin", kind="usage")
-    program = Program(text)
+    program = Program(text).given(shared)
     for name in shared:
         if name not in program.inputs:
-            raise GradcliError(f"unknown input {name!r}: the program's inputs are "
-                               f"{', '.join(program.inputs) or 'none'}", kind="input")
+            raise unknown_input(program, name)
     source, chunks = open_source(opts.points, program, set(shared), opts.chunk_size)
     runner = Runner(program, shared, compute, opts)
     ndjson = NdjsonWriter(sys.stdout) if (not opts.save or opts.json) else None
@@ -887,17 +975,43 @@ def run_points(opts, compute, text: str, shared: dict) -> None:
                 progress.update(done, points)
                 if stop is not None:
                     raise stop
+    except GradcliError:
+        # A bad line (or any bad input) stops the run: the results before it are kept, in the
+        # .npz as on stdout, and the error names the line.
+        if npz is not None:
+            npz.close()
+        raise
     finally:
         progress.close()
         for message in backend.watch.messages():
             backend.warn(message)
+        _nonfinite_warning(ndjson, npz, opts.save)  # said even when an error stops the run
     if npz is not None:
         npz.close()
-    if ndjson is not None and ndjson.flags.get("nonfinite"):
-        backend.warn('the result holds NaN or inf, written as "NaN", "Infinity", "-Infinity"')
     if failed:
         raise GradcliError(f"{len(failed):,} of {points:,} points failed (the first: index {failed[0]})",
                            kind="points")
+
+
+def _nonfinite_warning(ndjson, npz, save) -> None:
+    where = []
+    if ndjson is not None and ndjson.flags.get("nonfinite"):
+        where.append('written as "NaN", "Infinity", "-Infinity"')
+    if npz is not None and npz.nonfinite:
+        where.append(f"{save} holds them as they are")
+    if where:
+        backend.warn(f"the result holds NaN or inf ({'; '.join(where)})")
+
+
+# The values a chunk's graph holds at once, at most (float64: 8 bytes each): a long program
+# keeps about one value per op and point, so its chunks hold fewer points.
+CHUNK_VALUES = 1 << 24
+
+
+def _default_chunk(steps: int, row: int, cap: int) -> int:
+    """Points per chunk when --chunk-size is not given: `cap`, or fewer for a long program or
+    large values, so that memory stays bounded however long the program is."""
+    return max(1, min(cap, CHUNK_VALUES // max(1, steps * row)))
 
 
 def _write_chunk(chunk: Chunk, results: list, ndjson, npz, keep_going: bool):
@@ -916,7 +1030,7 @@ def _write_chunk(chunk: Chunk, results: list, ndjson, npz, keep_going: bool):
         if not chunk.errors and len(results) == 1 and len(results[0][0]) == chunk.size:
             # the common case: one batch of the whole chunk (batches keep input order)
             positions, result = results[0]
-            ndjson.write_text(ndjson.text(result, _indices(chunk.start, positions)))
+            text = ndjson.text(result, _indices(chunk.start, positions))
         else:
             lines: list = [None] * chunk.size
             for positions, result in results:
@@ -925,12 +1039,15 @@ def _write_chunk(chunk: Chunk, results: list, ndjson, npz, keep_going: bool):
             if keep_going:
                 for pos, exc in chunk.errors.items():
                     lines[pos] = _error_line(chunk, pos, exc)
-            ndjson.write(lines[:limit])
-        ndjson.flush()
+            text = "".join(line + "\n" for line in lines[:limit])
+        with whole():  # Ctrl-C or SIGTERM: this chunk's lines are finished first, never torn
+            ndjson.write_text(text)
+            ndjson.flush()
     elif keep_going and chunk.errors:  # with --save only, stdout still carries the failures
-        sys.stdout.write("".join(_error_line(chunk, pos, chunk.errors[pos]) + "\n"
-                                 for pos in sorted(chunk.errors)))
-        sys.stdout.flush()
+        with whole():
+            sys.stdout.write("".join(_error_line(chunk, pos, chunk.errors[pos]) + "\n"
+                                     for pos in sorted(chunk.errors)))
+            sys.stdout.flush()
     if not keep_going and first_bad is not None:
         return chunk.errors[first_bad]
     return None

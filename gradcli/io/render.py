@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import orjson
@@ -29,6 +30,85 @@ def _plain(value, flags: dict):
         flags["nonfinite"] = True
         return "NaN" if math.isnan(value) else NONFINITE[value]
     return value
+
+
+def has_nonfinite(result: dict) -> bool:
+    """Whether any array or number of the result (its "_" keys aside) is NaN or inf."""
+    stack = [v for k, v in result.items() if not k.startswith("_")]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif isinstance(value, (np.ndarray, np.generic)):
+            if value.dtype.kind in "fc" and not np.isfinite(value).all():
+                return True
+        elif isinstance(value, float) and not math.isfinite(value):
+            return True
+    return False
+
+
+SLICE = 1 << 14  # array elements encoded at once: memory stays bounded whatever the size
+
+
+def json_pieces(value, flags: dict):
+    """The JSON text of a result (as dumps writes it), in pieces of bounded size: a large array
+    is encoded a slice at a time, never as one Python list or one buffer of its whole text."""
+    if isinstance(value, dict):
+        yield b"{"
+        for i, (k, v) in enumerate(value.items()):
+            yield (b"," if i else b"") + orjson.dumps(k) + b":"
+            yield from json_pieces(v, flags)
+        yield b"}"
+    elif isinstance(value, np.ndarray) and value.ndim and value.size > SLICE:
+        yield from _array_pieces(value, flags)
+    else:
+        yield orjson.dumps(_plain(value, flags), option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _array_pieces(arr: np.ndarray, flags: dict):
+    yield b"["
+    row = arr[0].size if arr.ndim > 1 else 1
+    if row > SLICE:  # one row is already large: each row in slices of its own
+        for i in range(arr.shape[0]):
+            yield b"," if i else b""
+            yield from _array_pieces(arr[i], flags)
+    else:
+        step = max(1, SLICE // max(1, row))
+        for start in range(0, arr.shape[0], step):
+            block = _plain(arr[start:start + step], flags)
+            _reserve(64 * step * row)
+            text = orjson.dumps(block)
+            yield (b"," if start else b"") + text[1:-1]
+    yield b"]"
+
+
+def _reserve(nbytes: int) -> None:
+    """Raise MemoryError now if `nbytes` cannot be had: orjson crashes (a segfault) where it
+    cannot allocate its output, as under an address-space limit, instead of raising."""
+    room = bytearray(nbytes)
+    del room
+
+
+def write_json(result: dict, write) -> bool:
+    """Write one strict document and a newline with write(bytes); returns whether non-finite
+    numbers were replaced by strings."""
+    flags: dict = {}
+    doc = {k: v for k, v in result.items() if not k.startswith("_")}
+    for piece in json_pieces(doc, flags):
+        write(piece)
+    write(b"\n")
+    return bool(flags)
+
+
+def stdout_bytes():
+    """write(bytes) to stdout, after what is already buffered as text (any text stream)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        return buffer.write
+    return lambda data: sys.stdout.write(data.decode())
 
 
 def to_json(result: dict) -> tuple[str, bool]:
@@ -62,7 +142,8 @@ def save_npz(path: str, result: dict) -> None:
         arrays["matrix"] = np.asarray(result["matrix"])
     for name, value in (result.get("sparse") or {}).items():
         arrays[f"sparse/{name}"] = np.asarray(value)
-    with open(path, "wb") as f:
+    from .files import atomic_file  # noqa: PLC0415
+    with atomic_file(path) as f:  # whole or absent: a temporary renamed over the target
         np.savez(f, **arrays)
 
 
@@ -95,130 +176,7 @@ def labels(tensors: dict) -> list[str]:
 
 # -- tables --------------------------------------------------------------------------------------
 
-def _fmt_number(x: float, precision: int) -> str:
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.{precision}g}"
-
-
-def format_value(value, precision: int = 6, width: int = 60) -> str:
-    if value is None:
-        return "None (not differentiated)"
-    arr = np.asarray(value)
-    if arr.ndim == 0:
-        return _fmt_number(float(arr), precision)
-    with np.printoptions(precision=precision, threshold=60, edgeitems=3, linewidth=width,
-                         floatmode="maxprec", suppress=False):
-        return np.array2string(arr, separator=", ",
-                               formatter={"float_kind": lambda x: _fmt_number(float(x), precision)})
-
-
 def tables(result: dict, precision: int, console) -> None:
-    from rich.table import Table  # noqa: PLC0415 - Rich only when a person reads the output
-
-    def section(title: str, rows, key_header="name", value_header="value"):
-        console.print(f"[bold]{title}[/bold]")
-        table = Table(show_header=True, header_style="bold")
-        table.add_column(key_header, style="cyan", no_wrap=True)
-        table.add_column("shape", justify="right")
-        table.add_column(value_header, overflow="fold")
-        for name, value in rows.items():
-            shape = "" if value is None else str(tuple(np.shape(value))).replace(",)", ")")
-            table.add_row(name, shape, format_value(value, precision))
-        console.print(table)
-
-    if result.get("inputs"):
-        section("inputs", result["inputs"])
-    if result.get("outputs"):
-        section("outputs", result["outputs"])
-    if result.get("gradient"):
-        section("gradient (the vector v in v^T J)", result["gradient"], "output")
-    if "grad" in result:
-        section("gradients", result["grad"], "input", "grad")
-    if result.get("tangent"):
-        section("tangent (the vector v)", result["tangent"], "input")
-    if "jvp" in result:
-        section("Jacobian-vector product", result["jvp"], "output", "J v")
-    if "hvp" in result:
-        section("Hessian-vector product", result["hvp"], "input", "H v")
-    if "derivatives" in result:
-        derivative_table(result, precision, console)
-    if result.get("sparse") is not None:
-        sparse_table(result, precision, console)
-    if result.get("matrix") is not None and result.get("rows") is not None:
-        title = "Hessian" if "hessian" in result else "Jacobian"
-        extra = f"  (mode {result['mode']}, {result['passes']} passes)" if "mode" in result else ""
-        matrix = np.asarray(result["matrix"])
-        if matrix.ndim == 3:  # one Hessian per output element
-            layers(matrix, result, precision, console)
-        else:
-            matrix_table(title + extra, matrix, result["rows"], result["cols"], precision, console)
-    for line in result.get("_notes", []):
-        console.print(line)
-
-
-def matrix_table(title, matrix, rows, cols, precision, console, max_cols: int = 8, max_rows: int = 40):
-    from rich.table import Table  # noqa: PLC0415
-    console.print(f"[bold]{title}[/bold]")
-    table = Table(header_style="bold")
-    table.add_column("", style="cyan", no_wrap=True)
-    shown_cols = cols[:max_cols]
-    for c in shown_cols:
-        table.add_column(c, justify="right")
-    if len(cols) > max_cols:
-        table.add_column(f"... {len(cols) - max_cols} more", justify="left")
-    for i, label in enumerate(rows[:max_rows]):
-        cells = [_fmt_number(float(v), precision) for v in matrix[i, :max_cols]]
-        table.add_row(label, *cells, *([""] if len(cols) > max_cols else []))
-    console.print(table)
-    if len(rows) > max_rows or len(cols) > max_cols:
-        console.print(f"[dim]{matrix.shape[0]} x {matrix.shape[1]}: showing part; --json or --save "
-                      "FILE.npz has all of it[/dim]")
-
-
-def layers(matrix, result, precision, console, max_layers: int = 8) -> None:
-    """The Hessians of a tensor output's elements, one table each (the first few)."""
-    for label, layer in list(zip(result["elements"], matrix))[:max_layers]:
-        matrix_table(f"Hessian of {label}", layer, result["rows"], result["cols"], precision, console)
-    if matrix.shape[0] > max_layers:
-        console.print(f"[dim]{matrix.shape[0]} output elements: showing {max_layers}; --json or "
-                      "--save FILE.npz has all of them[/dim]")
-
-
-def derivative_table(result, precision, console) -> None:
-    """One row per order, one column per output."""
-    from rich.table import Table  # noqa: PLC0415
-    found = result["derivatives"]
-    console.print(f"[bold]derivatives in {result['wrt']}, orders 1 to {result['order']}[/bold]")
-    table = Table(header_style="bold")
-    table.add_column("order", justify="right", style="cyan", no_wrap=True)
-    for name in found:
-        table.add_column(f"d^k {name} / d{result['wrt']}^k", overflow="fold")
-    for k in range(result["order"]):
-        table.add_row(str(k + 1), *(format_value(values[k], precision) for values in found.values()))
-    console.print(table)
-
-
-def sparse_table(result, precision, console, max_rows: int = 40) -> None:
-    """The nonzeros of a sparse Jacobian or Hessian, one per line, labelled."""
-    from rich.table import Table  # noqa: PLC0415
-    sparse, rows, cols = result["sparse"], result["rows"], result["cols"]
-    m, n = sparse["shape"]
-    count = len(sparse["value"])
-    how = (f"mode {result['mode']}" if "mode" in result else f"{result['colours']} colours") + \
-        f", {result['passes']} passes"
-    title = "Jacobian" if "mode" in result else "Hessian"
-    console.print(f"[bold]{title}, sparse: {count} nonzeros of {m} x {n}  ({how})[/bold]")
-    table = Table(header_style="bold")
-    table.add_column("row", style="cyan", no_wrap=True)
-    table.add_column("col", style="cyan", no_wrap=True)
-    table.add_column("value", justify="right")
-    shown = slice(0, max_rows)  # only what is shown is made into Python objects: there may be millions
-    for i, j, v in zip(sparse["row"][shown], sparse["col"][shown], sparse["value"][shown]):
-        table.add_row(rows[int(i)], cols[int(j)], _fmt_number(float(v), precision))
-    console.print(table)
-    if count > max_rows:
-        console.print(f"[dim]showing {max_rows} of {count}; --json or --save FILE.npz has all of "
-                      "them[/dim]")
+    """Rich tables for a person (gradcli/io/tables.py: laid out so that no number is ever cut)."""
+    from .tables import tables as show  # noqa: PLC0415 - Rich only when a person reads the output
+    show(result, precision, console)

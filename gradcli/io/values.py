@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -178,19 +179,109 @@ def strict_json(text: str, what: str, path: str):
         raise GradcliError(f"{what}: {path} is nested too deeply", kind="value") from None
 
 
-def load_file(path: str, what: str) -> np.ndarray:
+# -- .npy files: the header read and checked before any data ------------------------------------
+
+NPY_MAGIC = b"\x93NUMPY"
+MAX_NPY_HEADER = 10_000  # NumPy's own bound on a header it parses safely
+
+
+@dataclass
+class NpyHeader:
+    shape: tuple
+    fortran: bool
+    dtype: np.dtype
+    elements: int  # exact (Python ints): (2**62, 2**62) does not wrap around
+    nbytes: int  # of the data after the header
+
+
+def _read_exact(fp, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        more = fp.read(n - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+def read_npy_header(fp, where: str, available: int | None = None, *,
+                    max_elements: int | None = None) -> NpyHeader:
+    """The header of a .npy stream, checked: the magic (a .npz or an empty file is named as
+    such), a bounded header length, a shape of non-negative ints, at most `max_elements` (the
+    limit on one tensor, by default), and data that fits in `available` bytes when the size
+    of what follows the header is known (a truncated file is found before it is read)."""
     from ..limits import MAX_ELEMENTS  # noqa: PLC0415
+    limit = MAX_ELEMENTS if max_elements is None else max_elements
+    head = _read_exact(fp, 8)
+    if not head.startswith(NPY_MAGIC):
+        if not head:
+            why = "is empty, not a .npy array"
+        elif head.startswith(b"PK"):
+            why = "is a .npz archive (a zip of arrays), not a .npy array: name it .npz"
+        else:
+            why = "is not a .npy array (it does not start with NumPy's header)"
+        raise GradcliError(f"{where} {why}", kind="value")
+    version = (head[6], head[7]) if len(head) == 8 else None
+    if version not in ((1, 0), (2, 0)):
+        raise GradcliError(f"{where}: the .npy array is not valid: format version {version} is not "
+                           "supported (1.0 and 2.0 are: save it again with numpy.save)", kind="value")
+    length_bytes = _read_exact(fp, 2 if version == (1, 0) else 4)
+    length = int.from_bytes(length_bytes, "little")
+    if len(length_bytes) < (2 if version == (1, 0) else 4) or length > MAX_NPY_HEADER:
+        raise GradcliError(f"{where}: the .npy array is not valid: its header is damaged (a length of "
+                           f"{length:,} bytes)", kind="value")
+    text = _read_exact(fp, length)
+    if len(text) < length:
+        raise GradcliError(f"{where}: the .npy array is not valid: the file ends inside its header",
+                           kind="value")
+    import io  # noqa: PLC0415
+    fmt = np.lib.format
+    try:
+        reader = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, fortran, dtype = reader(io.BytesIO(length_bytes + text))
+    except (ValueError, TypeError, SyntaxError) as exc:
+        raise GradcliError(f"{where}: the .npy array is not valid: {str(exc)[:100]}",
+                           kind="value") from None
+    if any(d < 0 for d in shape):
+        raise GradcliError(f"{where}: the .npy array is not valid: its header gives the shape "
+                           f"{shape}, with a negative size", kind="value")
+    elements = 1
+    for d in shape:
+        elements *= d
+    if elements > limit:
+        raise GradcliError(f"{where}: the array has shape {shape}, {elements:,} elements, over the "
+                           f"limit of {limit:,}", kind="limit")
+    if dtype.hasobject:
+        raise GradcliError(f"{where}: holds Python objects, not numbers", kind="value")
+    nbytes = elements * dtype.itemsize
+    if available is not None and nbytes > available - 8 - len(length_bytes) - length:
+        held = max(0, available - 8 - len(length_bytes) - length)
+        raise GradcliError(f"{where}: the .npy array is not valid: it is truncated (its header promises "
+                           f"{nbytes:,} bytes of data, the file holds {held:,})", kind="value")
+    return NpyHeader(tuple(shape), bool(fortran), dtype, elements, nbytes)
+
+
+def _load_npy(path: str, what: str) -> np.ndarray:
+    size = _regular_file(path, what)
+    with open(path, "rb") as f:
+        header = read_npy_header(f, f"{what}: {path}", size)
+        dtype = header.dtype
+        if dtype.names or not np.issubdtype(dtype, np.number) or \
+                np.issubdtype(dtype, np.complexfloating):
+            raise GradcliError(f"{what}: {path} holds {dtype}, not real numbers", kind="value")
+        data = np.fromfile(f, dtype=dtype, count=header.elements) if header.elements else \
+            np.zeros(0, dtype)
+    if data.size != header.elements:  # the file shrank since its size was read
+        raise GradcliError(f"{what}: {path} is truncated", kind="value")
+    arr = data.reshape(header.shape, order="F" if header.fortran else "C")
+    return np.asarray(arr, dtype=np.float64)
+
+
+def load_file(path: str, what: str) -> np.ndarray:
     lower = path.lower()
     try:
         if lower.endswith(".npy"):
-            _regular_file(path, what)
-            arr = np.load(path, allow_pickle=False, mmap_mode="r")
-            if arr.size > MAX_ELEMENTS:
-                raise GradcliError(f"{what}: {path} has {arr.size:,} elements, over the limit",
-                                   kind="limit")
-            if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
-                raise GradcliError(f"{what}: {path} holds {arr.dtype}, not real numbers", kind="value")
-            return np.asarray(arr, dtype=np.float64)
+            return _load_npy(path, what)
         if lower.endswith(".json"):
             return from_json(strict_json(read_text_file(path, what), what, path), what)
         if lower.endswith(".csv"):

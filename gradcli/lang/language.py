@@ -94,15 +94,57 @@ class Source:
         return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
 
 
-def parse(text: str) -> tuple[list[Statement], Source]:
-    """Check the limits, parse, allowlist and compile a program."""
+def load(text: str, what: str = "program") -> tuple[ast.Module, Source]:
+    """Text -> Python's syntax tree and the lines for caret messages, within the size limit.
+
+    Shared by pure programs (below) and scripts (lang/script), which then apply their own allowlist.
+    """
+    text, source = _prepare(text, what)
+    return _ast_parse(text, source), source
+
+
+def _prepare(text: str, what: str = "program") -> tuple[str, Source]:
+    """The size limit, line ends as Python reads them, and the encoding check: text and its lines."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PROGRAM_BYTES:
-        raise GradcliError(f"the program is longer than the limit of {MAX_PROGRAM_BYTES:,} bytes",
+        raise GradcliError(f"the {what} is longer than the limit of {MAX_PROGRAM_BYTES:,} bytes",
                            kind="limit")
     # A file from another editor: a byte-order mark, and CR or CRLF line ends, as Python reads them.
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     source = Source(text, text.split("\n"))
     _check_encodable(text, source)
+    return text, source
+
+
+class Positions:
+    """1-based (line, column) of syntax-tree nodes, in characters (ast counts UTF-8 bytes)."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self._ascii: dict[int, bool] = {}  # per line: byte offsets are character offsets
+        self.line_offset = 0  # where the text given to ast.parse starts (one line of a long program)
+
+    def of(self, node) -> tuple[int, int]:
+        line = getattr(node, "lineno", 1) + self.line_offset
+        col = getattr(node, "col_offset", 0)
+        # Checked once per line: re-encoding a long line for each of its nodes is quadratic.
+        if line not in self._ascii:
+            self._ascii[line] = self.source.line(line).isascii()
+        if not self._ascii[line]:
+            text = self.source.line(line)
+            try:
+                col = len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
+            except UnicodeError:
+                pass
+        return line, col + 1
+
+    def error(self, node, message, kind="syntax") -> GradcliError:
+        line, column = self.of(node)
+        return GradcliError(message, kind=kind, line=line, column=column, source=self.source.line(line))
+
+
+def parse(text: str) -> tuple[list[Statement], Source]:
+    """Check the limits, parse, allowlist and compile a program."""
+    text, source = _prepare(text)
     with collector.paused():  # no cycles here, and many objects: see gradcli/collector.py
         statements = _compile_lines(text, source)
         if statements is None:
@@ -244,28 +286,8 @@ class _Compiler:
     def __init__(self, source: Source):
         self.source = source
         self.bound: set[str] = set()
-        self._ascii: dict[int, bool] = {}  # per line: byte offsets are character offsets
-        self.line_offset = 0  # where the text given to ast.parse starts (one line of a long program)
-
-    # -- positions ----------------------------------------------------------------------------
-    def pos(self, node) -> tuple[int, int]:
-        """1-based (line, column) in characters (ast counts UTF-8 bytes)."""
-        line = getattr(node, "lineno", 1) + self.line_offset
-        col = getattr(node, "col_offset", 0)
-        # Checked once per line: re-encoding a long line for each of its nodes is quadratic.
-        if line not in self._ascii:
-            self._ascii[line] = self.source.line(line).isascii()
-        if not self._ascii[line]:
-            text = self.source.line(line)
-            try:
-                col = len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
-            except UnicodeError:
-                pass
-        return line, col + 1
-
-    def error(self, node, message, kind="syntax") -> GradcliError:
-        line, column = self.pos(node)
-        return GradcliError(message, kind=kind, line=line, column=column, source=self.source.line(line))
+        self.positions = Positions(source)
+        self.pos, self.error = self.positions.of, self.positions.error
 
     def check_name(self, node, name: str) -> None:
         wrong = self.bad_name(name)
@@ -280,10 +302,6 @@ class _Compiler:
         if len(name) > MAX_NAME_LENGTH:
             return f"a name is longer than the limit of {MAX_NAME_LENGTH} characters", "limit"
         return None
-
-    def reads_name(self, name: str) -> bool:
-        """Whether reading `name` is a read of a binding (or an input), for the analysis."""
-        return name not in CONSTANTS or name in self.bound
 
     # -- statements ---------------------------------------------------------------------------
     def statement(self, node, last: bool) -> Statement | None:
@@ -384,8 +402,9 @@ class _Compiler:
                 code.append(("const", self.constant(node), pos))
             elif isinstance(node, ast.Name):
                 self.check_name(node, node.id)
-                if self.reads_name(node.id):
-                    reads.append((node.id, *pos))
+                # Constant names (e, pi) are reads too: the program's analysis decides whether
+                # one is the constant or an input given a value (program.py).
+                reads.append((node.id, *pos))
                 code.append(("name", node.id, pos))
             elif isinstance(node, ast.BinOp):
                 op = BINOPS.get(type(node.op))
@@ -499,7 +518,7 @@ class _Compiler:
 
     def power_text(self, node: ast.BinOp) -> str:
         """x**2 for x^2, (x+1)**2 for (x+1)^2: the text on either side of the ^, as typed."""
-        text = self.source.line(node.lineno + self.line_offset)
+        text = self.source.line(node.lineno + self.positions.line_offset)
         if not text.isascii():  # ast counts bytes; the plain form is as good
             return "a**b"
         caret = text.find("^", node.left.end_col_offset, node.right.col_offset)
@@ -688,7 +707,7 @@ class _Line:
         line, code, reads = self.line, self.code, self.reads
         reads.sort(key=lambda r: (r[1], r[2]))
         bound = self.compiler.bound
-        if target in CONSTANTS or target in LIBRARY_OF_ROOT or target in UNKNOWN_MODULES:
+        if target in LIBRARY_OF_ROOT or target in UNKNOWN_MODULES:
             self.specials.add(target)
         self.meaning = tuple((name, name in bound) for name in sorted(self.specials))
         bound.add(target)
@@ -777,7 +796,7 @@ class _Line:
     def named(self, name: str, column: int) -> None:
         """A name, or a call of a function (a name or a module path), and what follows them."""
         compiler = self.compiler
-        if name in CONSTANTS or name in LIBRARY_OF_ROOT or name in UNKNOWN_MODULES:
+        if name in LIBRARY_OF_ROOT or name in UNKNOWN_MODULES:
             self.specials.add(name)
         tokens = self.tokens
         parts, at = [name], self.at
@@ -796,8 +815,7 @@ class _Line:
             self.call(self.name(name), "torch", column, "call")
         else:
             self.name(name)
-            if compiler.reads_name(name):
-                self.reads.append((name, self.line, column + 1))
+            self.reads.append((name, self.line, column + 1))
             self.code.append(("name", name, (self.line, column + 1)))
         self.trailers(column)
 
@@ -890,17 +908,17 @@ def _compile_lines(text: str, source: Source) -> list[Statement] | None:
                 pass
             body = _quiet_parse(line).body
             count += len(body)
-            compiler.line_offset = i
+            compiler.positions.line_offset = i
             for k, node in enumerate(body):
                 stmt = compiler.statement(node, last=i == last and k == len(body) - 1)
                 if isinstance(stmt, list):
                     statements.extend(stmt)
                 elif stmt is not None:
                     statements.append(stmt)
-            compiler.line_offset = 0
+            compiler.positions.line_offset = 0
             if count > MAX_STATEMENTS:
                 return None
-    except (SyntaxError, RecursionError, MemoryError, GradcliError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, GradcliError):
         return None
     return statements if statements and count <= MAX_STATEMENTS else None
 

@@ -7,6 +7,7 @@ the statements with the op table, producing Tensors.
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -34,23 +35,58 @@ class InputInfo:
 
 
 class Program:
-    def __init__(self, text: str):
+    """A parsed program and what its text says: inputs, bindings, default outputs.
+
+    The rule for a name like a constant (e, pi, inf, nan, newaxis) read before the program
+    binds it: it is the constant, unless a value is given for it (--at e=..., --inputs,
+    --points), and then it is an input like any other. `given(names)` is the program seen
+    with those values given; `constant_reads` lists the names that could be given so.
+    """
+
+    def __init__(self, text: str, given=()):
         self.statements, self.source = parse(text)
-        self.inputs: dict[str, InputInfo] = {}
-        self.bindings: list[str] = []  # every name the program binds, in order of first binding
-        self._analyse()
+        self._analyse(frozenset(given))
 
     @classmethod
-    def from_parts(cls, parts: list[str]) -> "Program":
+    def from_parts(cls, parts: list[str]) -> Program:
         """Several PROGRAM arguments are consecutive statements."""
         return cls("\n".join(parts))
 
-    def _analyse(self) -> None:
+    def given(self, names) -> Program:
+        """This program with values given for `names`: a constant's name among them that the
+        program reads before binding becomes an input. Same statements, analysed again."""
+        wanted = self.given_constants | {n for n in names if n in self.constant_reads}
+        if wanted == self.given_constants:
+            return self
+        cache = self.__dict__.setdefault("_given", {})
+        if wanted not in cache:
+            other = copy.copy(self)
+            other.__dict__.pop("_given", None)
+            other._analyse(wanted)
+            cache[wanted] = other
+        return cache[wanted]
+
+    def why_not_input(self, name: str) -> str:
+        """Why a value given for `name` has nowhere to go: words for the error message."""
+        if name in self.bindings or name in self.inputs:
+            return f"the program binds {name!r} before it reads it"
+        return f"the program does not read {name!r}"
+
+    def _analyse(self, given: frozenset) -> None:
+        self.given_constants = given
+        self.inputs: dict[str, InputInfo] = {}
+        self.bindings: list[str] = []  # every name the program binds, in order of first binding
+        # constant names read before any binding: each an input if given a value, else the constant
+        self.constant_reads: dict[str, InputInfo] = {}
         bound: set[str] = set()
         last_bound: dict[str, int] = {}
         last_read: dict[str, int] = {}
         for i, stmt in enumerate(self.statements):
             for name, line, column in stmt.reads:
+                if name in CONSTANTS and name not in bound and name not in self.inputs:
+                    self.constant_reads.setdefault(name, InputInfo(name, line, column))
+                    if name not in given:
+                        continue  # the constant: not a read of a binding
                 if name not in bound and name not in self.inputs:
                     self.inputs[name] = InputInfo(name, line, column)
                 last_read[name] = i

@@ -216,8 +216,13 @@ def backward_steps(comp, seeds: dict) -> tuple[list, dict]:
             step = {"node": names.of(t), "expression": expression(t, names), "op": t.op.name,
                     "backward": backward_name(t), "shape": list(t.shape), "value": _array(t),
                     "incoming": _array(g), "sends": []}
-            partials = [p(t, *t.inputs) for p in t.op.partials] if t.op.partials else None
-            for k, (inp, gi) in enumerate(zip(t.inputs, engine.vjp_rule(t, g))):
+            # Only the partials the backward pass uses: a constant exponent's rule (log of the
+            # base) would run for nothing and warn of a NaN the program never makes.
+            with engine._label(t.op.grad_label):  # warnings name the rule, as in backward
+                partials = [p(t, *t.inputs) if inp.requires_grad else None
+                            for p, inp in zip(t.op.partials, t.inputs)] if t.op.partials else None
+                sent = engine.vjp_rule(t, g)
+            for k, (inp, gi) in enumerate(zip(t.inputs, sent)):
                 if gi is None or not inp.requires_grad:
                     continue
                 gi = engine.fit(gi, inp.shape)

@@ -19,7 +19,6 @@ SymPy is imported only when this module is: by the `symbolic` command.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 import sympy as sp
@@ -28,8 +27,11 @@ from ..errors import GradcliError
 from ..lang import functions
 from ..lang.language import CONSTANTS
 from ..lang.program import Program
+from . import symbolic_linalg
+from .sympy_arrays import MAX_SYMBOLIC_ELEMENTS, arr, elementwise, number, unsupported, wrap
 
-MAX_SYMBOLIC_ELEMENTS = 400
+__all__ = ["MAX_SYMBOLIC_ELEMENTS", "arr", "elementwise", "number", "unsupported", "wrap"]
+
 MAX_JACOBIAN_ENTRIES = 2500
 # Above this many operations an expression is shown as computed: simplify() would take too long.
 SIMPLIFY_MAX_OPS = 400
@@ -37,68 +39,6 @@ SIMPLIFY_MAX_OPS = 400
 SIMPLIFY_MAX_POWER = 32
 # A formula written out as a tree; `y = y*y + y` repeated doubles it with each statement.
 MAX_FORMULA_NODES = 20_000
-
-
-def unsupported(construct: str, why: str = "") -> GradcliError:
-    return GradcliError(f"symbolic: {construct} cannot be written as a SymPy formula"
-                        + (f" ({why})" if why else ""), kind="symbolic",
-                        hint="eval, backward, jacobian and check handle it numerically")
-
-
-# -- values ------------------------------------------------------------------------------------
-
-def number(value) -> sp.Expr:
-    """A Python number as an exact SymPy number: 0.5 -> 1/2, 3.0 -> 3 (the shortest decimal)."""
-    if isinstance(value, bool):
-        return sp.Integer(int(value))
-    if isinstance(value, int):
-        return sp.Integer(value)
-    if math.isnan(value):
-        return sp.nan
-    if math.isinf(value):
-        return sp.oo if value > 0 else -sp.oo
-    frac = Fraction(repr(float(value)))  # repr is the shortest decimal that round-trips
-    return sp.Rational(frac.numerator, frac.denominator)
-
-
-def arr(value) -> np.ndarray:
-    """Any tensor-like value as an object array of SymPy expressions."""
-    if isinstance(value, np.ndarray):
-        out = value
-    elif isinstance(value, (list, tuple)):
-        items = [arr(v) for v in value]
-        if not items:
-            return np.empty((0,), dtype=object)
-        if len({i.shape for i in items}) > 1:
-            raise GradcliError("a list of tensors must have one shape", kind="shape")
-        out = np.empty((len(items),) + items[0].shape, dtype=object)
-        for k, item in enumerate(items):
-            out[k, ...] = item  # `out[k] = item` would store a 0-d array itself as the element
-    elif isinstance(value, (int, float)):
-        out = np.array(number(value), dtype=object)
-    elif isinstance(value, sp.Basic):
-        out = np.empty((), dtype=object)
-        out[()] = value
-    else:
-        raise GradcliError(f"expected a tensor or a number, got {functions._describe(value)}",
-                           kind="argument")
-    if out.dtype != object:
-        out = out.astype(object)
-    if out.size > MAX_SYMBOLIC_ELEMENTS:
-        raise GradcliError(f"symbolic: a tensor of shape {out.shape} has {out.size} elements, over "
-                           f"the limit of {MAX_SYMBOLIC_ELEMENTS} for formulas", kind="limit",
-                           hint="use jacobian or check for large programs")
-    return out
-
-
-def wrap(result) -> np.ndarray:
-    """NumPy returns a bare SymPy object for 0-d results of object arrays; put it back in one."""
-    return arr(result)
-
-
-def elementwise(fn, *values) -> np.ndarray:
-    ufunc = np.frompyfunc(fn, len(values), 1)
-    return wrap(ufunc(*[arr(v) for v in values]))
 
 
 def input_symbols(name: str, shape: tuple) -> np.ndarray:
@@ -218,6 +158,15 @@ def _softmax(log: bool):
             return wrap(x - elementwise(sp.log, total))
         return wrap(elementwise(sp.exp, x) / total)
     return impl
+
+
+def _softmax_over(x, axis, log: bool):
+    """scipy.special.softmax(x, axis=None): over every element unless an axis is given."""
+    x = arr(x)
+    if axis is not None:
+        return _softmax(log)(x, axis)
+    flat = x.reshape(-1)
+    return arr(_softmax(log)(flat, 0).reshape(x.shape))
 
 
 def _matmul(a, b):
@@ -457,14 +406,34 @@ TABLE.update({
 for _name in ("zeros", "ones", "full", "eye", "arange", "linspace", "zeros_like", "ones_like"):
     TABLE[_name] = _constant_creation(_name)
 
+# Linear algebra, special functions, statistics and the newer elementwise math: their own module.
+TABLE.update(symbolic_linalg.TABLE)
+UNSUPPORTED.update(symbolic_linalg.UNSUPPORTED)
+# NumPy's max/min with an axis are the values alone: the same formula as PyTorch's reduction.
+TABLE["numpy.max"], TABLE["numpy.min"] = TABLE["max"], TABLE["min"]
+TABLE["scipy.softmax"] = lambda x, axis=None: _softmax_over(x, axis, log=False)
+TABLE["scipy.log_softmax"] = lambda x, axis=None: _softmax_over(x, axis, log=True)
 
-def call(name: str, args: list, kwargs: dict):
-    canonical = functions.ALIASES.get(name, name)
+
+def _canonical(name: str, library: str) -> str:
+    """The table key of a call through a library: np.dot is 'numpy.dot' where NumPy's differs."""
+    if library != "torch":
+        key = f"{library}.{name}"
+        key = functions.ALIASES.get(key, key)
+        # An entry of that library's own (np.var, scipy.special.softmax) never falls back to
+        # PyTorch's formula: without a translation of its own it is named as untranslated.
+        if key in TABLE or key in UNSUPPORTED or key in functions.FUNCTIONS:
+            return key
+    return functions.ALIASES.get(name, name)
+
+
+def call(name: str, args: list, kwargs: dict, library: str = "torch"):
+    canonical = _canonical(name, library)
     if canonical in UNSUPPORTED:
         raise unsupported(f"{name}()", UNSUPPORTED[canonical])
     impl = TABLE.get(canonical)
     if impl is None:
-        if functions.lookup(name) is None:
+        if functions.lookup(name, library) is None:
             raise GradcliError(f"unknown function {name}()", kind="name")
         raise unsupported(f"{name}()", "no translation to SymPy yet")
     kwargs = {k: v for k, v in kwargs.items() if k not in ("dtype", "requires_grad", "device")}
@@ -571,12 +540,12 @@ class SymbolicProgram:
                 elif kind == "compare":
                     raise unsupported("a comparison", "use eval/backward for masks and where")
                 elif kind in ("call", "method"):
-                    name, nargs, kwnames, _library = arg
+                    name, nargs, kwnames, library = arg
                     kwvalues = [pop() for _ in kwnames][::-1]
                     args = [pop() for _ in range(nargs)][::-1]
                     if kind == "method":
                         args.insert(0, pop())
-                    push(call(name, args, dict(zip(kwnames, kwvalues))))
+                    push(call(name, args, dict(zip(kwnames, kwvalues)), library))
                 elif kind == "attribute":
                     push(self.attribute(arg, pop()))
                 elif kind == "module_constant":

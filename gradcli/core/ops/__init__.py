@@ -52,6 +52,7 @@ from .elementwise import (
 from . import activations  # noqa: F401 - registers its primitives in the table
 from .index import gather, put, take, take_add
 from .linalg import matmul, mT
+from . import decompositions, einsum, special  # noqa: F401 - their primitives join the table
 from .reduce import reduce, reduction
 from .scan import cumprod, cumsum, flip
 from .shape import (

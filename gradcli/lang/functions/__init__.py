@@ -18,12 +18,15 @@ from . import (
     linalg,
     logic,
     losses,
+    matrices,
     methods,
     nn,
     reductions,
     sequences,
     shapes,
+    special,
     statistics,
+    stats,
 )
 from .base import (
     LIBRARIES,
@@ -37,7 +40,7 @@ from .base import (
 
 # Each name belongs to one family (tests/test_ops.py checks that no family replaces another's entry).
 FAMILIES = (elementwise, logic, division, reductions, statistics, activations, nn, losses, linalg,
-            shapes, joining, sequences, indexing, creation, methods)
+            matrices, special, stats, shapes, joining, sequences, indexing, creation, methods)
 
 FUNCTIONS: dict[str, Function] = {}
 ALIASES: dict[str, str] = {}

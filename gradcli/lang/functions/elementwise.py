@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ...core import ops
-from ...core.tensor import PRIMITIVES, apply
+from ...core.tensor import PRIMITIVES, apply, constant
 from .base import Table, _fail, _no_more, to_tensor
 
 TABLE = Table()
@@ -103,3 +103,71 @@ register("clamp_max", lambda ctx, x, max: _clamp(ctx, x, max=max), ["out = x.cla
 register("detach", lambda ctx, x: apply(PRIMITIVES["detach"], to_tensor(ctx, x)),
          ["out = detach(x) * x"])
 # where and the comparisons, which give booleans, are in logic.py.
+
+
+# -- more elementwise math: inverse hyperbolics, exp2, cbrt, sinc, hypot, logaddexp, xlogy, logit ---
+# (primitives in core/ops/special.py; the rest are composites of exact primitives)
+
+def _scaled(factor):
+    def impl(ctx, x, **kwargs):
+        _no_more("deg2rad", (), kwargs)
+        return to_tensor(ctx, x) * factor
+    return impl
+
+
+def _logaddexp2(ctx, x, y, **kwargs):
+    """log2(2^x + 2^y), through logaddexp of the natural-log scaled values."""
+    _no_more("logaddexp2", (), kwargs)
+    ln2 = math.log(2)
+    return apply(PRIMITIVES["logaddexp"], to_tensor(ctx, x) * ln2, to_tensor(ctx, y) * ln2) * (1 / ln2)
+
+
+def _zero_where_x_is_zero(ctx, x, y, fn):
+    """x * fn(y), and 0 where x == 0 even if fn(y) is infinite (xlogy(0, 0) = 0), with the
+    gradient PyTorch gives: d/dx = fn(y) where x != 0, else 0; d/dy = x fn'(y)."""
+    x, y = to_tensor(ctx, x), to_tensor(ctx, y)
+    zero, one = constant(0.0, x), constant(1.0, x)
+    at_zero = apply(PRIMITIVES["eq"], x, zero)
+    safe_y = apply(PRIMITIVES["where"], at_zero, one if fn == "log" else zero, y)
+    value = x * (ops.log(safe_y) if fn == "log" else apply(PRIMITIVES["log1p"], safe_y))
+    return apply(PRIMITIVES["where"], at_zero, zero, value)
+
+
+def _logit(ctx, x, eps=None, **kwargs):
+    """log(x / (1 - x)); with eps, x is clamped to [eps, 1 - eps] first (PyTorch's logit)."""
+    _no_more("logit", (), kwargs)
+    x = to_tensor(ctx, x)
+    if eps is not None:
+        x = apply(PRIMITIVES["clamp"], x, lo=float(eps), hi=1.0 - float(eps))
+    return ops.log(x) - apply(PRIMITIVES["log1p"], -x)
+
+
+for _name, _aliases, _samples in [
+        ("asinh", ["arcsinh"], ["out = asinh(x) * y", "out = np.arcsinh(M * 3)"]),
+        ("acosh", ["arccosh"], ["out = acosh(x.abs() + 1.2) * y", "out = np.arccosh(M + 1.5)"]),
+        ("atanh", ["arctanh"], ["out = atanh(x * 0.5) * y", "out = np.arctanh(N * 0.7)"]),
+        ("exp2", [], ["out = exp2(x) * y", "out = torch.special.exp2(M)"]),
+        ("cbrt", [], ["out = np.cbrt(x) * y", "out = np.cbrt(M - 2)"]),
+        ("sinc", [], ["out = sinc(x) * y", "out = np.sinc(M * 2.5)", "out = torch.special.sinc(x - x)"])]:
+    register(_name, _unary(_name), _samples, aliases=_aliases)
+register("fabs", _unary("abs"), ["out = np.fabs(x) * y"])
+register("deg2rad", _scaled(math.pi / 180), ["out = deg2rad(x * 90) * y"], aliases=["radians"])
+register("rad2deg", _scaled(180 / math.pi), ["out = np.rad2deg(M)", "out = np.degrees(x) * y"],
+         aliases=["degrees"])
+register("hypot", _binary("hypot"), ["out = hypot(x, y)", "out = np.hypot(M, x)"])
+register("logaddexp", _binary("logaddexp"), ["out = logaddexp(x, y)", "out = np.logaddexp(M, x * 3)"])
+register("logaddexp2", _logaddexp2, ["out = logaddexp2(x, y)", "out = np.logaddexp2(M, x)"])
+register("xlogy", lambda ctx, x, y: _zero_where_x_is_zero(ctx, x, y, "log"),
+         ["out = xlogy(x, y.abs() + 0.5)", "out = scipy.special.xlogy(M, N.abs())",
+          "out = special.xlogy(x * 0, y.abs()) + x"])
+register("xlog1py", lambda ctx, x, y: _zero_where_x_is_zero(ctx, x, y, "log1p"),
+         ["out = special.xlog1py(x, y.abs())", "out = torch.special.xlog1py(M, N * 0.5)"])
+register("expit", _unary("sigmoid"), ["out = scipy.special.expit(x) * y", "out = torch.special.expit(M)"])
+register("logit", _logit, ["out = logit(x.abs() * 0.5 + 0.1) * y", "out = special.logit(M * 0.5)",
+                           "out = torch.logit(x * 0.3 + 0.5, eps=0.2)"])
+register("log_expit", lambda ctx, x: -apply(PRIMITIVES["softplus"], -to_tensor(ctx, x)),
+         ["out = special.log_expit(x) * y"])
+
+# the names above, for the tests that check them to second order
+NEW_MATH = ("asinh", "acosh", "atanh", "exp2", "cbrt", "sinc", "fabs", "deg2rad", "rad2deg", "hypot",
+            "logaddexp", "logaddexp2", "xlogy", "xlog1py", "expit", "logit", "log_expit")

@@ -86,6 +86,8 @@ def _norm(ctx, x, *args, **kwargs):
     dim = kwargs.pop("dim", kwargs.pop("axis", args[1] if len(args) > 1 else None))
     keep = _keepdim(kwargs) if len(args) < 3 else bool(args[2])  # torch.norm(x, 2, 1, True)
     _no_more("norm", args[3:], kwargs)
+    if p == "nuc":  # torch.norm(A, 'nuc'): the nuclear norm of the last two axes (or of dim)
+        return _matrix_norm(ctx, x, "nuc", (-2, -1) if dim is None else dim, keep)
     return vector_norm(x, p, _reduce_axes(x, dim), keep)
 
 
@@ -113,7 +115,7 @@ def vector_norm(x: Tensor, p, axes: tuple, keep: bool) -> Tensor:
 
 def _matrix_norm(ctx, x, *args, **kwargs):
     """linalg.matrix_norm(A, ord='fro', dim=(-2, -1)): 'fro', 1, -1, inf, -inf (max/min of the
-    absolute column or row sums). 2, -2 and 'nuc' need singular values: not supported."""
+    absolute column or row sums), 2, -2, 'nuc' (largest, smallest, sum of the singular values)."""
     x = to_tensor(ctx, x)
     p = kwargs.pop("ord", args[0] if args else "fro")
     dim = kwargs.pop("dim", kwargs.pop("axis", args[1] if len(args) > 1 else (-2, -1)))
@@ -124,9 +126,11 @@ def _matrix_norm(ctx, x, *args, **kwargs):
     rows, cols = (_axes(x, d)[0] for d in dim)
     if p == "fro":
         return ops.reduce("norm", x, tuple(sorted((rows, cols))), keep)
+    if p in (2, -2, "nuc"):
+        from ...core.ops.decompositions import singular_value_norm  # noqa: PLC0415
+        return singular_value_norm(x, p, rows, cols, keep)
     if p not in (1, -1, math.inf, -math.inf):
-        _fail(f"matrix_norm: ord={p!r} is not supported (use 'fro', 1, -1, inf or -inf; 2, -2 "
-              "and 'nuc' need singular values)")
+        _fail(f"matrix_norm: ord={p!r} is not supported (use 'fro', 'nuc', 1, -1, 2, -2, inf or -inf)")
     summed, over = (rows, cols) if p in (1, -1) else (cols, rows)  # 1: column sums; inf: row sums
     sums = ops.reduce("sum", apply(PRIMITIVES["abs"], x), (summed,), True)
     out = ops.reduce("amax" if p > 0 else "amin", sums, (over,), True)

@@ -1,0 +1,27 @@
+import torch
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+def check(f):
+    try:
+        print(f())
+    except Exception as e:
+        print(type(e), e)
+check(lambda: x.numpy())
+check(lambda: x.view(2, 2))
+check(lambda: torch.ones(2, 3) @ torch.ones(2, 3))
+check(lambda: x[3])
+check(lambda: x.item())
+check(lambda: torch.ones(2).backward())
+check(lambda: x.add_(1))
+check(lambda: torch.tensor([1, 2]).mean())
+check(lambda: torch.cat([x, torch.ones(2, 2)]))
+check(lambda: x.sum(dim=3))
+check(lambda: torch.stack([x, torch.ones(2)]))
+check(lambda: (x * 2).backward(torch.ones(2)))
+check(lambda: torch.tensor([1, 2], dtype=torch.long).requires_grad_())
+check(lambda: float(torch.ones(2)))
+check(lambda: len(torch.tensor(1.)))
+check(lambda: x.expand(2, 4))
+check(lambda: torch.tensor([[1, 2], [3]]))
+check(lambda: torch.tensor(3) ** -1)
+check(lambda: torch.tensor(2.)[0])
+check(lambda: torch.ones(3).cuda())

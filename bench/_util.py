@@ -129,8 +129,10 @@ def checkout_env(root: str | Path = ROOT) -> dict:
     return env
 
 
-def peak_run(command: list[str], env: dict | None = None, stdout=subprocess.DEVNULL) -> tuple[float, float]:
-    """(wall seconds, peak resident memory in MB) of one subprocess; a failure is an error."""
+def peak_run(command: list[str], env: dict | None = None, stdout=subprocess.DEVNULL,
+             with_cpu: bool = False) -> tuple:
+    """(wall seconds, peak resident memory in MB) of one subprocess, and with_cpu its CPU seconds
+    (user + system: what a loaded machine inflates least); a failure is an error."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, env=env)
     err = proc.stderr.read()
@@ -140,6 +142,8 @@ def peak_run(command: list[str], env: dict | None = None, stdout=subprocess.DEVN
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(map(str, command))[:200]}\n"
                          f"{err.decode(errors='replace')[-2000:]}")
+    if with_cpu:
+        return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
     return elapsed, usage.ru_maxrss / 1024
 
 

@@ -131,7 +131,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:  # the whole command, once: it must finish
         path = Path(tmp) / "chain.txt"
         path.write_text(text)
-        wall = run_quiet([sys.executable, "-m", "gradcli", "grad", "-f", str(path), "--at", f"x={X}",
+        wall = run_quiet([sys.executable, "-P", "-m", "gradcli", "grad", "-f", str(path), "--at", f"x={X}",
                           "--json"], checkout_env(opts.checkout))
         print(f"end to end: gradcli grad -f chain.txt --at x={X} --json took {wall:.2f} s")
     print(f"after: {load()}")

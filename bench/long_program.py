@@ -146,7 +146,9 @@ print(repr(float(scope["y"])), repr(float(x.grad)))
 
 
 def gradcli_command(path: str) -> list[str]:
-    return [sys.executable, "-m", "gradcli", "grad", "-f", path, "--at", f"x={X!r}", "--json"]
+    # -P: the working directory is not put first on sys.path, so PYTHONPATH (checkout_env) decides
+    # which checkout's gradcli runs, wherever the script is started from
+    return [sys.executable, "-P", "-m", "gradcli", "grad", "-f", path, "--at", f"x={X!r}", "--json"]
 
 
 def check_output(name: str, out: str, want: float) -> None:
@@ -195,17 +197,21 @@ def main() -> None:
             def run():
                 out = Path(tmp) / "out.txt"
                 with open(out, "w") as f:
-                    runs[name].append(peak_run(commands[name][0], commands[name][1], stdout=f))
+                    runs[name].append(peak_run(commands[name][0], commands[name][1], stdout=f,
+                                               with_cpu=True))
                 check_output(name, out.read_text(), want)
             return run
         alternate({name: contender(name) for name in commands}, opts.repeats, warmup=0)
-        print(f"\n(a) end to end, median of {opts.repeats} alternating runs (wall, peak resident memory):")
+        print(f"\n(a) end to end, median of {opts.repeats} alternating runs (wall, peak resident memory, "
+              "CPU time):")
         ours = None
         for name, values in runs.items():
             wall, peak = median([v[0] for v in values]), median([v[1] for v in values])
-            ours = ours or (wall, peak)
-            print(f"    {name:22} {wall:7.2f} s  {peak:7.0f} MB"
-                  f"   ratio to gradcli: {wall / ours[0]:.2f}x time, {peak / ours[1]:.2f}x memory")
+            cpu = median([v[2] for v in values])
+            ours = ours or (wall, peak, cpu)
+            print(f"    {name:22} {wall:7.2f} s  {peak:7.0f} MB  {cpu:7.2f} s CPU"
+                  f"   ratio to gradcli: {wall / ours[0]:.2f}x time, {peak / ours[1]:.2f}x memory, "
+                  f"{cpu / ours[2]:.2f}x CPU")
         verdicts = [f"{ours[0]:.2f} s (target <= {TARGET_SECONDS}: "
                     f"{'met' if ours[0] <= TARGET_SECONDS else 'MISSED'})",
                     f"{ours[1]:.0f} MB (target <= {TARGET_MB:.0f}: "

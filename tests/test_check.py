@@ -114,3 +114,20 @@ def test_tolerances_are_options(capsys):
     assert code == 0 and json.loads(out)["atol"] == 1
     code, _, err = run_cli(capsys, "check", "out = relu(x)", "--at", "x=0", "--eps", "0")
     assert code == 2 and "--eps" in err
+
+
+@pytest.mark.parametrize("at", ["x=0.5,1,2", "x=0.2,0.3,0.5000001"])
+def test_a_selection_at_its_boundary_is_a_clear_error(capsys, at):
+    """x[x > 0.5] at x = 0.5: one step of eps selects another element, the outputs change shape."""
+    code = main(["check", "out = x[x > 0.5]", "--at", at, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    error = json.loads(err)["error"]
+    assert error["kind"] == "input"
+    assert "changes shape next to the point (out (" in error["message"]
+
+
+def test_a_selection_away_from_its_boundary_is_checked(capsys):
+    code = main(["check", "out = x[x > 0.5] * 2", "--at", "x=0.2,1,2", "--json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True

@@ -6,6 +6,8 @@ import json
 import pytest
 
 from gradcli.cli import main
+from gradcli.core.tensor import PRIMITIVES
+from gradcli.views.explain import LOCAL
 
 TUTORIAL = "b0 = a0**2 + a1; b1 = a1**3 + a0; out0 = 2*b0; out1 = 2*b1"
 COPY_SLICES = "b = zeros(1,2); b[0,0] = a[0,0]**2 + a[0,1]; b[0,1] = a[0,1]**3 + a[0,0]; out = 2*b"
@@ -77,3 +79,19 @@ def test_mm_step(capsys):
 def test_non_scalar_without_gradient_is_a_usage_error(capsys):
     code, _, err = run_cli(capsys, "explain", "y = x*2", "--at", "x=[1,2,3]")
     assert code == 2 and "grad can be implicitly created only for scalar outputs" in err
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in PRIMITIVES.items() if op.differentiable))
+def test_every_differentiable_primitive_has_its_local_derivative_in_words(name):
+    """explain names each node's local derivative; a new primitive needs its text here."""
+    texts = LOCAL.get(name)
+    assert texts, f"explain.LOCAL has no text for {name}"
+    assert all(isinstance(t, str) and t.strip() for t in texts)
+
+
+def test_a_newer_op_is_explained_by_its_rule(capsys):
+    assert main(["explain", "out = torch.special.i0(x).sum() + torch.logdet(M)", "--at",
+                 "x=1,2", "--at", "M=[[2,1],[1,3]]"]) == 0
+    out = capsys.readouterr().out
+    assert "local derivative i1(x)" in out and "local derivative g * M⁻ᵀ" in out
+    assert "the vjp rule of" not in out

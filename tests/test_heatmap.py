@@ -65,7 +65,7 @@ def test_heat_map_fits_the_width(width, shape, color):
     if color:
         assert "red +, blue −" in text
     blocked = shape[1] * 1 > width - 12 or shape[0] > 40
-    assert ("one character: a block" in text) == blocked
+    assert ("each cell: a block" in text) == blocked
 
 
 def test_heat_map_cells_say_sign_and_magnitude():
@@ -89,41 +89,6 @@ def test_sparsity_map_by_blocks():
         assert marked and all(abs(j * 400 / len(row) - i * 20) < 30 for j in marked)
     assert "0-19" in text and "380-399" in text
 
-
-@pytest.mark.parametrize("width", [80, 120])
-@pytest.mark.parametrize("precision", [3, 6, 17])
-def test_part_table_never_cuts_a_number(width, precision):
-    a = banded(40, 40) * np.pi
-    rows = [f"out[{i}]" for i in range(40)]
-    cols = [f"a[{j}]" for j in range(40)]
-    r, c = heatmap.fitting_part(a, rows, cols, width, precision)
-    assert r == 40 and 1 <= c < 40
-    table, note = heatmap.part_table(a, rows, cols, width, precision)
-    text = render(table, width)
-    lines = text.splitlines()
-    assert max(len(line) for line in lines) <= width
-    assert "…" not in text
-    body = [line for line in lines if line.startswith("│ out[")]
-    assert len(body) == 40
-    for i, line in enumerate(body):
-        cells = [cell.strip() for cell in line.strip("│").split("│")]
-        assert cells[0] == rows[i]
-        expected = [heatmap.number_text(float(v), precision) for v in a[i, :c]]
-        assert cells[1:] == expected
-        assert [float(t) for t in cells[1:]] == pytest.approx(a[i, :c], rel=10 ** (1 - precision))
-    assert f"columns 0-{c - 1} of 40 x 40" in note
-    # one more column would not have fitted
-    wider, _ = heatmap.part_table(a[:, :c + 1], rows, cols[:c + 1], 10_000, precision)
-    assert max(len(line) for line in render(wider, 10_000).splitlines()) > width
-
-
-def test_number_text():
-    assert heatmap.number_text(-0.0, 6) == "0"
-    assert heatmap.number_text(float("nan"), 6) == "nan"
-    assert heatmap.number_text(1 / 3, 3) == "0.333"
-
-
-# -- files ---------------------------------------------------------------------------------------
 
 def test_write_svg_has_labels_and_a_colour_bar(tmp_path):
     pytest.importorskip("matplotlib")

@@ -744,3 +744,17 @@ def test_parity_cli(index):
         for i, a in enumerate(names):
             for j, b in enumerate(names):
                 _check(got["hessian"][a][b], _np(hess[i][j]), f"cli hessian[{a}][{b}]")
+
+
+def test_max_with_a_dim_gives_int64_indices(capsys):
+    """torch.max(x, dim).indices is int64 (printed and written as integers), like argmax."""
+    torch = pytest.importorskip("torch")
+    from gradcli.cli import main
+    M = [[1.0, 5.0, 2.0], [7.0, 0.0, 1.0]]
+    assert main(["eval", "v, i = torch.max(M, 1); w = M.min(dim=0).indices; out = i", "--at",
+                 f"M={M}", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    values, indices = torch.max(torch.tensor(M), 1)
+    assert doc["outputs"]["out"] == indices.tolist() and indices.dtype == torch.int64
+    assert doc["outputs"]["w"] == torch.tensor(M).min(dim=0).indices.tolist()
+    assert all(isinstance(i, int) for i in doc["outputs"]["out"] + doc["outputs"]["w"])

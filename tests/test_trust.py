@@ -331,8 +331,8 @@ def test_wide_terminals_show_more_columns_and_say_what_is_left_out():
     code80, out80, _ = run(["jacobian", program, "--at", at], columns=80)
     code120, out120, _ = run(["jacobian", program, "--at", at], columns=120)
     assert code80 == code120 == 0
-    header80 = next(line for line in out80.splitlines() if "x[0]" in line)
-    header120 = next(line for line in out120.splitlines() if "x[0]" in line)
+    header80 = next(line for line in out80.splitlines() if "x[0]" in line and "┃" in line)
+    header120 = next(line for line in out120.splitlines() if "x[0]" in line and "┃" in line)
     assert header120.count("x[") > header80.count("x[") > 1
     assert "more (" in out80 and "do not fit" in out80
     assert all(len(line) <= 80 for line in out80.splitlines())
@@ -343,3 +343,36 @@ def test_grad_error_is_a_gradcli_error_in_the_api():
     c = Computation(SEVERAL, {"x": "1,2,3"})
     with pytest.raises(GradcliError, match="grad needs one scalar output"):
         c.grad()
+
+
+# -- dtype= and out= are honoured or refused, never dropped ----------------------------------
+
+X = np.array([0.1, 0.2, 0.7])
+
+
+@pytest.mark.parametrize("program, expected", [
+    ("out = x.sum(dtype=torch.float32)", np.float32(X.astype(np.float32).sum())),
+    ("out = torch.mean(x, dtype=torch.float32)", X.astype(np.float32).mean()),
+    ("out = np.sum(x, dtype=np.float32)", X.astype(np.float32).sum()),
+    ("out = torch.prod(x, 0, dtype=torch.float32)", X.astype(np.float32).prod()),
+    ("out = x.cumsum(0, dtype=torch.float32)", np.cumsum(X.astype(np.float32))),
+    ("out = torch.log_softmax(x, 0, dtype=torch.float32)",
+     (X.astype(np.float32) - np.log(np.exp(X.astype(np.float32)).sum())).astype(np.float32)),
+])
+def test_dtype_on_reductions_casts_the_input_first(program, expected):
+    outs = Computation(program, {"x": X}).evaluate()["outputs"]
+    assert outs["out"].dtype == np.float32
+    np.testing.assert_allclose(outs["out"], expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("program, words", [
+    ("out = torch.sin(x, dtype=torch.float32)", "sin() does not take dtype="),
+    ("out = torch.maximum(x, x, dtype=torch.float32)", "does not take dtype="),
+    ("out = torch.exp(x, out=x)", "out="),
+    ("out = torch.sum(x, out=x)", "out="),
+])
+def test_dtype_and_out_elsewhere_are_refused(program, words):
+    code, out, err = run(["eval", program, "--at", "x=0.1,0.2,0.7", "--json"])
+    assert code == 2 and out == ""
+    error = strict_loads(err)["error"]
+    assert words in error["message"] and error["column"] == 7

@@ -27,7 +27,7 @@ from .plot import HeatPng, HeatSvg, heat_maps
 
 
 def eval_(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
-          output: Outputs = None, json: Json = False, dtype: Dtype = "float64", device: Device = "cpu",
+          output: Outputs = None, wrt: Wrt = None, json: Json = False, dtype: Dtype = "float64", device: Device = "cpu",
           seed: Seed = 0, precision: Precision = 6, save: Save = None, points: Points = None,
           keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
     """Evaluate the program: its outputs."""
@@ -37,9 +37,10 @@ def eval_(program: Programs = None, file: ProgramFile = None, at: At = None, inp
 def backward(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
              output: Outputs = None, wrt: Wrt = None,
              gradient: Annotated[Optional[list[str]], typer.Option(
-                 "--gradient", help="v in out.backward(v): flat, nested or NAME=VALUE; repeated = accumulated")] = None,
+                 "--gradient", metavar="V",
+                 help="v in out.backward(v): flat, nested or NAME=VALUE per output; repeated = accumulated")] = None,
              retain_grad: Annotated[Optional[str], typer.Option(
-                 "--retain-grad", help="comma list of intermediates whose gradients to report")] = None,
+                 "--retain-grad", metavar="NAMES", help="comma list of intermediates whose gradients to report")] = None,
              json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
              precision: Precision = 6, save: Save = None, points: Points = None,
              keep_going: KeepGoing = False, chunk_size: ChunkSize = None):
@@ -57,9 +58,11 @@ def grad(program: Programs = None, file: ProgramFile = None, at: At = None, inpu
 
 def jacobian(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
              output: Outputs = None, wrt: Wrt = None,
-             mode: Annotated[str, typer.Option("--mode", help="auto, reverse or forward")] = "auto",
+             mode: Annotated[str, typer.Option(
+                 "--mode", metavar="auto|reverse|forward",
+                 help="reverse: a pass per output element; forward: per input element; auto: the fewer")] = "auto",
              chunk_size: Annotated[Optional[int], typer.Option(
-                 "--chunk-size", min=1, help="seeds per pass (default: chosen to bound memory); "
+                 "--chunk-size", metavar="N", min=1, help="seeds per pass (default: chosen to bound memory); "
                                              "with --points: points per chunk (default 4096)")] = None,
              sparse: Annotated[bool, typer.Option(
                  "--sparse", help="only the nonzeros, as coordinates, from coloured (compressed) seeds")] = False,

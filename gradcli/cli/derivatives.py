@@ -27,8 +27,12 @@ from .options import (
 from .plot import HeatPng, HeatSvg, heat_maps
 
 Tangent = Annotated[Optional[list[str]], typer.Option(
-    "--tangent", help="v in J v: flat over the --wrt inputs in order, nested for one input, or "
-                      "NAME=VALUE per input (unnamed inputs: 0); repeated = summed")]
+    "--tangent", metavar="V", help="v in J v: flat over the --wrt inputs in order, nested for one "
+                                   "input, or NAME=VALUE per input (unnamed inputs: 0); repeated = summed")]
+HessianTangent = Annotated[Optional[list[str]], typer.Option(
+    "--tangent", metavar="V", help="give H v (the Hessian-vector product, key hvp) instead of the "
+                                   "matrix, without forming it: v flat over the --wrt inputs, or "
+                                   "NAME=VALUE per input (unnamed inputs: 0)")]
 
 
 def jvp(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
@@ -41,12 +45,12 @@ def jvp(program: Programs = None, file: ProgramFile = None, at: At = None, input
 
 
 def hessian(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
-            output: Outputs = None, wrt: Wrt = None, tangent: Tangent = None,
+            output: Outputs = None, wrt: Wrt = None, tangent: HessianTangent = None,
             sparse: Annotated[bool, typer.Option(
                 "--sparse", help="only the nonzeros, as coordinates, from a symmetric (star) colouring "
                                  "of the Hessian's pattern (one scalar output)")] = False,
             chunk_size: Annotated[Optional[int], typer.Option(
-                "--chunk-size", min=1, help="seeds per pass (default: chosen to bound memory)")] = None,
+                "--chunk-size", metavar="N", min=1, help="seeds per pass (default: chosen to bound memory)")] = None,
             json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
             precision: Precision = 6, save: Save = None, svg: HeatSvg = None, png: HeatPng = None):
     """The Hessian (exact, forward over reverse): of a scalar output, or of each element of tensor
@@ -58,7 +62,7 @@ def hessian(program: Programs = None, file: ProgramFile = None, at: At = None, i
 def derivative(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
                output: Outputs = None, wrt: Wrt = None,
                order: Annotated[int, typer.Option(
-                   "--order", min=1, help=f"the highest order (1 to {MAX_ORDER}); every order up "
+                   "--order", metavar="N", min=1, help=f"the highest order (1 to {MAX_ORDER}); every order up "
                                                 "to it is reported")] = 1,
                json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0,
                precision: Precision = 6, save: Save = None):

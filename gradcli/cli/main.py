@@ -61,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str]) -> int:
+    from .completion import answer, requested  # noqa: PLC0415
+    asked = requested(argv)
+    if asked is not None:  # --install-completion / --show-completion: no app to build
+        return answer(*asked)
     from .app import click_command  # noqa: PLC0415 - Typer and the commands: inside the try
     command, args, prog_name = click_command(argv)
     rc = command.main(args=args, prog_name=prog_name, standalone_mode=False)

@@ -39,11 +39,12 @@ from .options import (
     Wrt,
     _common,
     computation,
+    input_values,
     read_program,
 )
 
 Gradient = Annotated[Optional[list[str]], typer.Option(
-    "--gradient", help="v in out.backward(v): flat, nested or NAME=VALUE (default 1 for a scalar)")]
+    "--gradient", metavar="V", help="v in out.backward(v): flat, nested or NAME=VALUE (default 1 for a scalar)")]
 
 
 def _emit_json(doc: dict) -> None:
@@ -286,9 +287,9 @@ def _product_text(result, precision):
 
 def check(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
           output: Outputs = None, wrt: Wrt = None,
-          eps: Annotated[float, typer.Option("--eps", help="finite-difference step")] = 1e-6,
-          atol: Annotated[float, typer.Option("--atol", help="absolute tolerance")] = 1e-5,
-          rtol: Annotated[float, typer.Option("--rtol", help="relative tolerance")] = 1e-3,
+          eps: Annotated[float, typer.Option("--eps", metavar="H", help="finite-difference step")] = 1e-6,
+          atol: Annotated[float, typer.Option("--atol", metavar="TOL", help="absolute tolerance")] = 1e-5,
+          rtol: Annotated[float, typer.Option("--rtol", metavar="TOL", help="relative tolerance")] = 1e-3,
           json: Json = False, seed: Seed = 0, precision: Precision = 6):
     """Autograd against central finite differences in float64 (like torch.autograd.gradcheck).
 
@@ -318,43 +319,57 @@ def check(program: Programs = None, file: ProgramFile = None, at: At = None, inp
 def graph(program: Programs = None, file: ProgramFile = None, at: At = None, inputs: Inputs = None,
           output: Outputs = None, wrt: Wrt = None,
           dot: Annotated[bool, typer.Option("--dot", help="print Graphviz DOT instead of a tree")] = False,
-          svg: Annotated[Optional[str], typer.Option("--svg", help="render to FILE.svg with Graphviz")] = None,
+          svg: Annotated[Optional[str], typer.Option(
+              "--svg", metavar="FILE.svg", help="render to FILE.svg with Graphviz's dot program")] = None,
           json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0):
     """The computation graph: ops, PyTorch backward names, shapes, leaves.
 
-    Shapes come from the values: inputs without --at are the scalar 1.0, so give
-    --at for tensor inputs.
+    Without --at values the structure is still drawn: inputs are evaluated as the scalar 1.0
+    (shapes shown as ?), or, where a program needs real shapes (mm(a, w)), read from its text.
     """
     from ..core import backend  # noqa: PLC0415
     from ..lang.program import Program  # noqa: PLC0415
     from ..views import graphview  # noqa: PLC0415
     opts = _common(locals())
-    prog = Program(read_program(opts))
-    from ..io.values import parse_assignments  # noqa: PLC0415
-    given = set(parse_assignments(opts.at or []))
-    missing = [n for n, i in prog.inputs.items() if i.default is None and n not in given]
-    if missing and opts.inputs is None:
-        opts.at = list(opts.at or []) + [f"{n}=1" for n in missing]
+    values = input_values(opts)
+    prog = Program(read_program(opts)).given(values)
+    missing = [n for n, i in prog.inputs.items() if i.default is None and n not in values]
     with backend.watch:
-        try:
-            comp = computation(opts)
-        except GradcliError as exc:
-            if missing and exc.kind == "shape":
-                exc.hint = (exc.hint or "") + (f"inputs without --at are scalars ({', '.join(missing)}); "
-                                               "give --at values with their shapes")
-            raise
-        dot_text = graphview.dot(comp) if (dot or svg) else None
+        drawn = _recorded_graph(opts, values, missing)
+        if drawn is None:  # placeholder scalars cannot run it: the structure from the text
+            from ..api import _names  # noqa: PLC0415
+            from ..views.graphsource import from_program  # noqa: PLC0415
+            drawn = from_program(prog, _names(opts.wrt), _names(opts.output), missing)
+        dot_text = graphview.dot(drawn) if (dot or svg) else None
     backend.watch.messages()  # the placeholder values may overflow; only shapes matter here
     if svg:
         graphview.svg(dot_text, svg)
         sys.stderr.write(f"gradcli: wrote {svg}\n")
     if json:
-        _emit_json(graphview.as_data(comp))
+        _emit_json(graphview.as_data(drawn))
     elif dot:
         sys.stdout.write(dot_text)
-    elif not svg and graphview.depth(comp) > graphview.MAX_TREE_DEPTH:
-        sys.stdout.write(graphview.listing(comp))
+    elif not svg and graphview.depth(drawn) > graphview.MAX_TREE_DEPTH:
+        sys.stdout.write(graphview.listing(drawn))
     elif not svg:
-        _console().print(graphview.tree(comp))
+        _console().print(graphview.tree(drawn))
     sys.stdout.flush()
 
+
+# Errors that a placeholder scalar can cause and a value of the right shape would not.
+_SHAPE_KINDS = ("shape", "index", "argument", "value")
+
+
+def _recorded_graph(opts, values: dict, missing: list):
+    """The graph recorded by evaluating, with the scalar 1.0 for each input without a value;
+    None when those placeholders cannot run the program (it needs their real shapes)."""
+    from ..api import Computation  # noqa: PLC0415
+    from ..views import graphview  # noqa: PLC0415
+    try:
+        comp = Computation(read_program(opts), {**values, **{n: "1" for n in missing}}, wrt=opts.wrt,
+                           outputs=opts.output, dtype=opts.dtype, seed=opts.seed, device=opts.device)
+    except GradcliError as exc:
+        if missing and exc.kind in _SHAPE_KINDS:
+            return None
+        raise
+    return graphview.from_computation(comp, missing)

@@ -18,26 +18,37 @@ MAX_CHUNK_SIZE = 2 ** 63 - 1  # an int64: the largest count NumPy and the OS can
 
 # -- the options every computing command shares, declared once -------------------------------------
 Programs = Annotated[Optional[list[str]], typer.Argument(
-    help="program text; several arguments are consecutive statements", show_default=False)]
-ProgramFile = Annotated[Optional[str], typer.Option("-f", "--file", help="read the program from FILE (- = stdin)")]
-At = Annotated[Optional[list[str]], typer.Option("--at", help="input values: NAME=VALUE[,NAME=VALUE...] (repeatable)")]
-Inputs = Annotated[Optional[str], typer.Option("--inputs", help="JSON file of {name: value} (- = stdin)")]
-Outputs = Annotated[Optional[str], typer.Option("--output", help="comma list of names to treat as outputs")]
-Wrt = Annotated[Optional[str], typer.Option("--wrt", help="comma list of inputs to differentiate")]
+    metavar="PROGRAM...", help="program text; several arguments are consecutive statements",
+    show_default=False)]
+ProgramFile = Annotated[Optional[str], typer.Option(
+    "-f", "--file", metavar="FILE", help="read the program from FILE (- = stdin)")]
+At = Annotated[Optional[list[str]], typer.Option(
+    "--at", metavar="NAME=VALUE", help="input values: NAME=VALUE[,NAME=VALUE...] (repeatable); VALUE "
+                                       "is a number, [[1,2]], 1,2,3, randn(3,4) or @FILE (.npy, .json, "
+                                       ".csv)")]
+Inputs = Annotated[Optional[str], typer.Option(
+    "--inputs", metavar="FILE", help="a JSON file of {name: value} (- = stdin)")]
+Outputs = Annotated[Optional[str], typer.Option(
+    "--output", metavar="NAMES", help="comma list of names to treat as outputs")]
+Wrt = Annotated[Optional[str], typer.Option(
+    "--wrt", metavar="NAMES", help="comma list of inputs to differentiate (the others: constants)")]
 Json = Annotated[bool, typer.Option("--json", help="one JSON object on stdout")]
-Dtype = Annotated[str, typer.Option("--dtype", help="float64 or float32")]
-Device = Annotated[str, typer.Option("--device", envvar="GRADCLI_DEVICE", help="cpu, cuda or cuda:N")]
-Seed = Annotated[int, typer.Option("--seed", min=0, help="seed for rand/randn (0 or more)")]
-Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="significant digits in tables")]
-Save = Annotated[Optional[str], typer.Option("--save", help="also write every array to FILE.npz")]
+Dtype = Annotated[str, typer.Option("--dtype", metavar="float64|float32", help="the float type")]
+Device = Annotated[str, typer.Option("--device", metavar="cpu|cuda|cuda:N", envvar="GRADCLI_DEVICE",
+                                     help="where to compute (cuda: needs CuPy and a GPU)")]
+Seed = Annotated[int, typer.Option("--seed", metavar="N", min=0, help="seed for rand/randn")]
+Precision = Annotated[int, typer.Option(
+    "--precision", metavar="N", min=1, max=17, help="significant digits in tables")]
+Save = Annotated[Optional[str], typer.Option(
+    "--save", metavar="FILE.npz", help="also write every array to FILE.npz (all of a big result)")]
 Points = Annotated[Optional[str], typer.Option(
-    "--points", help="evaluate at every point of FILE (- = stdin): NDJSON, CSV, .npy or .npz; "
-                     "streams NDJSON results (or --save FILE.npz)")]
+    "--points", metavar="FILE", help="evaluate at every point of FILE (- = stdin): NDJSON, CSV, .npy "
+                                     "or .npz; streams NDJSON results (or --save FILE.npz)")]
 KeepGoing = Annotated[bool, typer.Option(
     "--keep-going", help="with --points: write an error object for a bad point and go on (exit 2 at the end)")]
 ChunkSize = Annotated[Optional[int], typer.Option(
-    "--chunk-size", min=1, help="with --points: points read, computed and written together (default 4096; .npy/.npz: up to 131072)")]
-
+    "--chunk-size", metavar="N", min=1,
+    help="with --points: points read, computed and written together (default 4096; .npy/.npz: up to 131072)")]
 
 @dataclass
 class Common:

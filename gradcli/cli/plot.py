@@ -27,20 +27,13 @@ def plot(program: Programs = None, file: ProgramFile = None,
                   "twice its width); START/STOP may be pi, -2*pi, 1e-3")] = None,
          at: At = None, inputs: Inputs = None, output: Outputs = None,
          order: Annotated[int, typer.Option(
-             "--order", min=1, max=2, help="1: y and dy/dx; 2: also d²y/dx²")] = 1,
+             "--order", metavar="1|2", min=1, max=2, help="1: y and dy/dx; 2: also d²y/dx²")] = 1,
          svg: Annotated[Optional[str], typer.Option(
-             "--svg", metavar="FILE", help="draw to an SVG file (needs matplotlib)")] = None,
+             "--svg", metavar="FILE.svg", help="draw to an SVG file (needs matplotlib)")] = None,
          png: Annotated[Optional[str], typer.Option(
-             "--png", metavar="FILE", help="draw to a PNG file (needs matplotlib)")] = None,
+             "--png", metavar="FILE.png", help="draw to a PNG file (needs matplotlib)")] = None,
          json: Json = False, dtype: Dtype = "float64", device: Device = "cpu", seed: Seed = 0):
-    """Plot each scalar output and its derivatives along one input, the others fixed by --at.
-
-    \b
-    Examples:
-      gradcli plot "y = sin(x)" --over x=-pi:pi
-      gradcli plot "y = x**3" --over x=-2:2 --order 2 --svg cubic.svg
-      gradcli plot "y = a*exp(-x**2)" --over x=-3:3:50 --at a=2 --json
-    """
+    """Plot each scalar output and its derivatives along one input, the others fixed by --at."""
     from ..core import backend  # noqa: PLC0415
     from ..errors import GradcliError  # noqa: PLC0415
     from ..views import plot as views  # noqa: PLC0415
@@ -107,9 +100,9 @@ def _color() -> bool:
 # -- heat maps of jacobian/hessian: the options and the step after the result is computed ---------
 
 HeatSvg = Annotated[Optional[str], typer.Option(
-    "--svg", metavar="FILE", help="also draw the matrix as a heat map to FILE (SVG; needs matplotlib)")]
+    "--svg", metavar="FILE.svg", help="also draw the matrix as a heat map to FILE (SVG; needs matplotlib)")]
 HeatPng = Annotated[Optional[str], typer.Option(
-    "--png", metavar="FILE", help="also draw the matrix as a heat map to FILE (PNG; needs matplotlib)")]
+    "--png", metavar="FILE.png", help="also draw the matrix as a heat map to FILE (PNG; needs matplotlib)")]
 
 
 def heat_maps(svg: str | None, png: str | None, points: str | None = None):

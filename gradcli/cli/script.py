@@ -13,7 +13,7 @@ import typer
 
 from .options import Json, Precision
 
-ScriptFile = Annotated[str, typer.Argument(help="the script to run (- = stdin)", show_default=False)]
+ScriptFile = Annotated[str, typer.Argument(metavar="FILE", help="the script to run (- = stdin)", show_default=False)]
 
 
 def run(file: ScriptFile,

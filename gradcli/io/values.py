@@ -296,14 +296,33 @@ def load_file(path: str, what: str) -> np.ndarray:
 
 
 def _csv(text: str, what: str, path: str) -> np.ndarray:
+    """Rows of comma-separated numbers; a first row none of whose fields is a number (`x,y`,
+    as spreadsheets and pandas write) is a header, and skipped. A first row with a number in it
+    is data, so a typo there is an error, not a silently dropped row."""
     import io  # noqa: PLC0415
     import warnings  # noqa: PLC0415
+    skip = 1 if csv_header(text) else 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "input contained no data": said below, as an error
-        arr = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, ndmin=1)
+        arr = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, ndmin=1, skiprows=skip)
     if arr.size == 0:
-        raise GradcliError(f"{what}: {path} holds no numbers", kind="value")
+        raise GradcliError(f"{what}: {path} holds no numbers" + (" (only a header row)" if skip else ""),
+                           kind="value")
     return arr
+
+
+def csv_header(text: str) -> bool:
+    """Whether the first line of CSV text is a header: no field of it reads as a number."""
+    first = text.split("\n", 1)[0].strip()
+    if not first:
+        return False
+    for field_text in first.split(","):
+        try:
+            float(field_text.strip())
+            return False
+        except ValueError:
+            continue
+    return True
 
 
 def load_inputs_file(path: str, stdin_text=None) -> dict[str, object]:

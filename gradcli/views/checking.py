@@ -17,7 +17,7 @@ import numpy as np
 
 from ..core import backend, engine
 from ..core.tensor import Tensor
-from ..errors import CheckFailed
+from ..errors import CheckFailed, GradcliError
 from ..lang.functions import Context
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
@@ -39,6 +39,7 @@ class Point:
         self.shapes = [self.values[n].shape for n in self.wrt]
         self.sizes = [int(np.prod(s)) for s in self.shapes]
         self.n = sum(self.sizes)
+        self.output_shapes = None  # the base point's, found by the first f()
 
     def run(self, flat: np.ndarray | None = None, requires_grad: bool = False):
         """The output Tensors with the wrt inputs set from `flat` (None: the base point)."""
@@ -59,6 +60,18 @@ class Point:
         outs, _ = self.run(flat)
         if not outs:
             return np.zeros(0)
+        shapes = [tuple(o.shape) for o in outs]
+        if self.output_shapes is None:
+            self.output_shapes = [tuple(o.shape) for o in self.run()[0]]
+        if shapes != self.output_shapes:
+            # x[x > 0.5] at x = 0.5: a step of eps changes how many elements are selected.
+            changed = next(f"{name} {a} -> {b}" for name, a, b in
+                           zip(self.comp.output_names, self.output_shapes, shapes) if a != b)
+            raise GradcliError(f"check: an output changes shape next to the point ({changed}): "
+                               "a data-dependent selection is at its boundary here, "
+                               "so finite differences are undefined", kind="input",
+                               hint="move the point away from the boundary, or check an output "
+                               "of fixed shape (e.g. a sum of the selection)")
         return np.concatenate([np.asarray(backend.to_numpy(o.data), dtype=np.float64).reshape(-1)
                                for o in outs])
 

@@ -1,49 +1,127 @@
-"""`gradcli graph`: the recorded computation graph as a Rich tree, Graphviz DOT, or SVG.
+"""`gradcli graph`: the computation graph as a Rich tree, Graphviz DOT, JSON or SVG.
 
-Nodes are the recorded Tensors (engine.graph), named like `explain` names them:
-program variables where a variable holds the node, t1, t2, ... otherwise. Each
-shows its op, PyTorch-style backward name and shape; leaves show whether they
-require grad (PyTorch's AccumulateGrad). Constants feeding an op are shown too,
-dimmed, so that `2 * b` reads as it was written.
+Two sources give the same kind of graph (a list of `Node`s, inputs before the nodes that read
+them), so every picture below draws either:
+- `from_computation`: the recorded Tensors of an evaluated program (engine.graph), with each
+  op's PyTorch backward name and shape. Inputs given no value were evaluated as the scalar 1.0;
+  the shapes of everything they reach are then unknown, and shown as `?`.
+- `graphsource.from_program`: the program's text alone, for when placeholder scalars cannot
+  run it (`mm(a, w)`): the structure as written, without shapes or backward names.
 
-The tree starts at each output and descends into inputs; a node reached a second
-time (a value used twice) is shown once in full and then as a reference.
-SVG is rendered by Graphviz's `dot` program when it is installed.
+Nodes are named as `explain` names them: program variables where a variable holds the node,
+t1, t2, ... otherwise. Leaves say whether they require grad (PyTorch's AccumulateGrad).
+Constants feeding an op are shown too, dimmed, so that `2 * b` reads as it was written.
+
+The tree starts at each output and descends into inputs; a node reached a second time (a value
+used twice) is shown once in full and then as a reference. SVG is rendered by Graphviz's `dot`
+program when it is installed.
 """
 from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import dataclass, field
 
-from ..core import engine
 from ..errors import GradcliError
-from .explain import Names, backward_name, expression, fmt
 
 
-def nodes(comp) -> tuple[list, Names]:
+@dataclass(eq=False)
+class Node:
+    index: int  # creation order: a node's inputs have smaller indices
+    name: str
+    op: str | None = None  # None: a leaf (an input) or a constant
+    backward: str | None = None  # PyTorch's backward function; None when unknown or a leaf
+    expression: str | None = None
+    shape: tuple | None = None  # None: unknown (no value for an input it depends on)
+    requires_grad: bool = True
+    inputs: list = field(default_factory=list)  # the Nodes it reads, small constants included
+    value: str | None = None  # a constant's value, as text
+
+    @property
+    def leaf(self) -> bool:
+        return self.op is None
+
+
+@dataclass
+class Graph:
+    nodes: list  # the nodes that require grad, in creation order
+    outputs: dict  # output name -> Node (outputs that require no grad are left out)
+    shapes_known: bool = True
+    source: str = "values"  # "values": recorded by evaluating; "text": read from the program
+    placeholders: list = field(default_factory=list)  # inputs evaluated as the scalar 1.0
+
+
+# -- a recorded computation -> Graph ----------------------------------------------------------------
+
+def from_computation(comp, placeholders=()) -> Graph:
+    """The recorded graph of the outputs; `placeholders`: inputs that were given the scalar 1.0
+    for want of a value, whose shapes (and those of all they reach) are therefore unknown."""
+    from ..core import engine  # noqa: PLC0415
+    from .explain import Names, backward_name, expression, fmt  # noqa: PLC0415
     names = Names(comp)
-    graph = engine.graph(list(comp.outputs.values()))
-    for t in graph:
+    tensors = engine.graph(list(comp.outputs.values()))
+    for t in tensors:  # t1, t2, ... in creation order
         names.of(t)
-    return graph, names
+    unknown = {comp.inputs[n].index for n in placeholders if n in comp.inputs}
+    made: dict[int, Node] = {}
+
+    def constant(t) -> Node:
+        if t.index not in made:
+            made[t.index] = Node(t.index, names.of(t), shape=tuple(t.shape), requires_grad=False,
+                                 value=fmt(t.data, 6, 6))
+        return made[t.index]
+
+    for t in tensors:
+        inputs = [made[i.index] if i.requires_grad else constant(i)
+                  for i in t.inputs if i.requires_grad or i.size <= 6]
+        if any(i.index in unknown for i in t.inputs if i.requires_grad):
+            unknown.add(t.index)
+        shape = None if t.index in unknown else tuple(t.shape)
+        if t.op is None:
+            made[t.index] = Node(t.index, names.of(t), backward="AccumulateGrad", shape=shape)
+        else:
+            made[t.index] = Node(t.index, names.of(t), t.op.name, backward_name(t),
+                                 expression(t, names), shape, inputs=inputs)
+    outputs = {name: made[t.index] for name, t in comp.outputs.items()
+               if t is not None and t.index in made}
+    return Graph([made[t.index] for t in tensors], outputs, shapes_known=not unknown,
+                 placeholders=list(placeholders))
 
 
-def describe(t, names: Names) -> dict:
-    if t.op is None:
-        kind = "leaf, requires_grad" if t.requires_grad else "constant"
-        return {"name": names.of(t), "op": None, "backward": "AccumulateGrad" if t.requires_grad else None,
-                "shape": list(t.shape), "leaf": True, "requires_grad": t.requires_grad, "kind": kind}
-    return {"name": names.of(t), "op": t.op.name, "backward": backward_name(t),
-            "expression": expression(t, names), "shape": list(t.shape), "leaf": False,
-            "requires_grad": t.requires_grad, "kind": "op"}
+# -- the pictures -------------------------------------------------------------------------------------
+
+def shape_text(node: Node) -> str:
+    return "?" if node.shape is None else str(node.shape)
 
 
-def as_data(comp) -> dict:
-    graph, names = nodes(comp)
-    out = {"nodes": [describe(t, names) for t in graph],
-           "edges": [[names.of(i), names.of(t)] for t in graph for i in t.inputs if i.requires_grad],
-           "outputs": list(comp.outputs)}
-    return out
+def describe(node: Node) -> dict:
+    shape = None if node.shape is None else list(node.shape)
+    if node.leaf:
+        kind = "leaf, requires_grad" if node.requires_grad else "constant"
+        return {"name": node.name, "op": None, "backward": node.backward if node.requires_grad else None,
+                "shape": shape, "leaf": True, "requires_grad": node.requires_grad, "kind": kind}
+    return {"name": node.name, "op": node.op, "backward": node.backward,
+            "expression": node.expression, "shape": shape, "leaf": False,
+            "requires_grad": node.requires_grad, "kind": "op"}
+
+
+def as_data(graph: Graph) -> dict:
+    """The JSON document: nodes, edges between nodes that require grad, outputs; `shapes_known`
+    false (and a node's `shape` null) where inputs had no values."""
+    return {"nodes": [describe(n) for n in graph.nodes],
+            "edges": [[i.name, n.name] for n in graph.nodes for i in n.inputs if i.requires_grad],
+            "outputs": list(graph.outputs), "shapes_known": graph.shapes_known,
+            "source": graph.source}
+
+
+def caveat(graph: Graph) -> str | None:
+    """One line saying what the picture cannot know, or None."""
+    missing = ", ".join(graph.placeholders)
+    if graph.source == "text":
+        return f"read from the text (no --at for {missing}): shapes (?) and backward names need values"
+    if not graph.shapes_known:
+        return f"shape ?: unknown without --at for {missing} (drawn with the scalar 1.0)"
+    return None
 
 
 # A tree deeper than this is unreadable, and Rich draws every ancestor's guide on every line
@@ -51,62 +129,81 @@ def as_data(comp) -> dict:
 MAX_TREE_DEPTH = 100
 
 
-def depth(comp) -> int:
+def depth(graph: Graph) -> int:
     """The longest path from an output to a leaf, in nodes."""
-    graph, _ = nodes(comp)
     level: dict[int, int] = {}
-    for t in graph:  # creation order: inputs before the nodes that read them
-        level[t.index] = 1 + max((level.get(i.index, 0) for i in t.inputs), default=0)
+    for n in graph.nodes:  # creation order: inputs before the nodes that read them
+        level[n.index] = 1 + max((level.get(i.index, 0) for i in n.inputs if i.requires_grad), default=0)
     return max(level.values(), default=0)
 
 
-def listing(comp) -> str:
+def _op_text(n: Node) -> str:
+    """`c = b * 3  MulBackward0  shape (2,)`, the parts the source knows."""
+    parts = [f"{n.name} = {n.expression}"]
+    if n.backward:
+        parts.append(n.backward)
+    parts.append(f"shape {shape_text(n)}")
+    return "  ".join(parts)
+
+
+def _leaf_text(n: Node) -> str:
+    if n.requires_grad:
+        return f"{n.name}  AccumulateGrad  leaf, requires_grad  shape {shape_text(n)}"
+    if n.value is None:  # a constant read from the text: its text is its value
+        return f"{n.name}  constant"
+    text = n.value if n.name == n.value else f"{n.name} = {n.value}"
+    return f"{text}  constant  shape {shape_text(n)}"
+
+
+def listing(graph: Graph) -> str:
     """One line per node, outputs first (reverse topological order, as backward visits them)."""
-    graph, names = nodes(comp)
     lines = ["computation graph, one node per line (outputs first, each node's inputs below it)"]
-    for t in reversed(graph):
-        d = describe(t, names)
-        if t.op is None:
-            lines.append(f"{d['name']}  {d['backward'] or 'constant'}  shape {tuple(d['shape'])}")
-        else:
-            lines.append(f"{d['name']} = {d['expression']}  {d['backward']}  shape {tuple(d['shape'])}")
+    note = caveat(graph)
+    if note:
+        lines.append(note)
+    for n in reversed(graph.nodes):
+        lines.append(_leaf_text(n) if n.leaf else _op_text(n))
     return "\n".join(lines) + "\n"
 
 
-def tree(comp):
+def tree(graph: Graph):
     """A Rich Tree per output (under one root)."""
-    from rich.markup import escape  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
     from rich.tree import Tree  # noqa: PLC0415
-    _, names = nodes(comp)
-    root = Tree("computation graph (outputs at the top, inputs at the leaves)")
+    title = Text("computation graph (outputs at the top, inputs at the leaves)")
+    note = caveat(graph)
+    if note:
+        title.append("\n" + note, style="dim")
+    root = Tree(title)
     shown: set[int] = set()
 
-    def label(t) -> str:
-        d = describe(t, names)
-        shape = tuple(d["shape"])
-        if t.op is None and t.requires_grad:
-            return f"[bold]{escape(d['name'])}[/]  AccumulateGrad  leaf, requires_grad  shape {shape}"
-        if t.op is None:
-            value = fmt(t.data, 6, 6)
-            text = value if d["name"] == value else f"{d['name']} = {value}"
-            return f"[dim]{escape(text)}  constant  shape {shape}[/]"
-        return (f"[bold]{escape(d['name'])}[/] = {escape(d['expression'])}  "
-                f"[cyan]{d['backward']}[/]  shape {shape}")
+    def label(n: Node) -> Text:
+        if n.leaf and n.requires_grad:
+            text = Text(n.name, style="bold")
+            text.append("  " + _leaf_text(n)[len(n.name) + 2:])
+            return text
+        if n.leaf:
+            return Text(_leaf_text(n), style="dim")
+        text = Text(n.name, style="bold")
+        text.append(f" = {n.expression}")
+        if n.backward:
+            text.append("  ")
+            text.append(n.backward, style="cyan")
+        text.append(f"  shape {shape_text(n)}")
+        return text
 
     # An explicit stack, not recursion: deep programs make deep graphs.
-    for out in comp.outputs.values():
+    for out in graph.outputs.values():
         stack = [(out, root)]
         while stack:
-            t, parent = stack.pop()
-            if t.index in shown and t.op is not None:
-                parent.add(f"[dim]{escape(names.of(t))} (shown above)[/]")
+            n, parent = stack.pop()
+            if n.index in shown and not n.leaf:
+                parent.add(Text(f"{n.name} (shown above)", style="dim"))
                 continue
-            branch = parent.add(label(t))
-            shown.add(t.index)
-            if t.op is not None:
-                for inp in reversed(t.inputs):
-                    if inp.requires_grad or inp.size <= 6:
-                        stack.append((inp, branch))
+            branch = parent.add(label(n))
+            shown.add(n.index)
+            for inp in reversed(n.inputs):
+                stack.append((inp, branch))
     return root
 
 
@@ -114,25 +211,24 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def dot(comp) -> str:
+def dot(graph: Graph) -> str:
     """Graphviz DOT: data flows down, from the inputs to the outputs."""
-    graph, names = nodes(comp)
-    outputs = {t.index for t in comp.outputs.values()}
+    outputs = {n.index for n in graph.outputs.values()}
     lines = ["digraph gradcli {", '  graph [rankdir=TB, fontname="Helvetica"];',
              '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];']
-    for t in graph:
-        d = describe(t, names)
-        shape = "x".join(map(str, d["shape"])) or "scalar"
-        if t.op is None:
-            text, color = f"{d['name']}\n{shape}\nleaf, requires_grad", "lightblue"
+    for n in graph.nodes:
+        shape = "?" if n.shape is None else ("x".join(map(str, n.shape)) or "scalar")
+        if n.leaf:
+            text, color = f"{n.name}\n{shape}\nleaf, requires_grad", "lightblue"
         else:
-            text = f"{d['name']} = {d['expression']}\n{d['backward']}\n{shape}"
-            color = "darkolivegreen1" if t.index in outputs else "lightgrey"
-        lines.append(f"  n{t.index} [label={_quote(text)}, fillcolor={color}];")
-    for t in graph:
-        for inp in t.inputs:
+            text = "\n".join([f"{n.name} = {n.expression}"] + ([n.backward] if n.backward else [])
+                             + [shape])
+            color = "darkolivegreen1" if n.index in outputs else "lightgrey"
+        lines.append(f"  n{n.index} [label={_quote(text)}, fillcolor={color}];")
+    for n in graph.nodes:
+        for inp in n.inputs:
             if inp.requires_grad:
-                lines.append(f"  n{inp.index} -> n{t.index};")
+                lines.append(f"  n{inp.index} -> n{n.index};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -6,7 +6,8 @@ A 40 x 40 Jacobian does not fit 80 columns as numbers. What does fit:
   character per block of entries (the block's largest |entry|; `·` where the block is all zero,
   so the same picture is the sparsity map), coloured by sign, shaded by magnitude, labelled with
   row and column ranges, with a legend;
-- `fitting_part` / `part_table`: the top-left corner that fits the width with every number whole;
+- (the top-left corner that fits with every number whole is io/tables.py's, which lays out
+  every table of numbers);
 - `write_svg` / `write_png`: matplotlib's imshow on a diverging map centred on 0 with a colour bar,
   or coloured squares at the nonzeros (spy-style) for a large, very sparse matrix.
 """
@@ -88,8 +89,10 @@ def _block_extremes(a: np.ndarray, row_edges, col_edges) -> np.ndarray:
 
 
 def _edges(count: int, parts: int) -> list[int]:
-    """Split range(count) into `parts` nearly equal consecutive blocks."""
-    return [round(i * count / parts) for i in range(parts + 1)]
+    """Split range(count) into at most `parts` consecutive blocks of one size (the last may be
+    smaller): uneven blocks would stretch some rows or columns of the picture."""
+    step = -(-count // parts)
+    return list(range(0, count, step)) + [count]
 
 
 class HeatMap:
@@ -131,23 +134,28 @@ class HeatMap:
         values = _block_extremes(a, row_edges, col_edges) if blocked else a
         out = []
         if self.title:
-            out.append(Text(_fit(self.title, self.width), style="bold"))
+            out.append(Text(self.title, style="bold"))  # long lines wrap (between words), never cut
         out.append(Text(" " * (label_w + 2) + self._ruler(col_edges, cell)))
         for label, row in zip(row_labels, values):
             line = Text(label.rjust(label_w) + " │")
-            for v in row:
+            run, run_style = "", None  # cells of one style as one span: a line of 70 cells
+            for v in row:              # stays one or two escape codes, not 70
                 glyph = _shade(float(v), scale)
                 if color:
                     style = "dim" if glyph == ZERO else (POSITIVE if v > 0 else NEGATIVE)
-                    line.append((glyph * cell), style=style)
+                    if style != run_style and run:
+                        line.append(run, style=run_style)
+                        run = ""
+                    run, run_style = run + glyph * cell, style
                 elif cell == 2:  # no colour: the sign as the second character
                     line.append(glyph + (" " if glyph == ZERO else "+" if v > 0 else "-"))
                 else:  # no colour, no room: the magnitude alone (the legend says where signs are)
                     line.append(glyph)
+            if run:
+                line.append(run, style=run_style)
             line.append("│")
             out.append(line)
-        out.extend(Text(_fit(t, self.width), style="dim") for t in self._legend(blocked, row_edges,
-                                                                                 col_edges, cell, color))
+        out.extend(Text(t, style="dim") for t in self._legend(blocked, row_edges, col_edges, cell, color))
         return out
 
     def _row_labels(self, edges=None) -> list[str]:
@@ -180,7 +188,7 @@ class HeatMap:
         if blocked:
             bh = max(b - a for a, b in pairwise(row_edges))
             bw = max(b - a for a, b in pairwise(col_edges))
-            lines.append(f"one character: a block of up to {bh} x {bw} entries, shaded by its "
+            lines.append(f"each cell: a block of up to {bh} x {bw} entries, shaded by its "
                          "largest |entry|")
         lines.append(f"rows 0-{m - 1} down, columns 0-{n - 1} across (column numbers on top)")
         return lines
@@ -194,62 +202,6 @@ class HeatMap:
 
 def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[:max(0, width - 1)] + "…"
-
-
-# -- the part of a matrix that fits, whole numbers only --------------------------------------------
-
-def number_text(value: float, precision: int) -> str:
-    """A number as the tables write it: precision significant digits."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value + 0.0:.{precision}g}"  # + 0.0: -0 reads as 0
-
-
-def fitting_part(matrix, rows, cols, width: int, precision: int = 6,
-                 max_rows: int = 40) -> tuple[int, int]:
-    """(rows, columns) of the top-left corner whose every number, at `precision` significant
-    digits, and every label fit in a table `width` characters wide: whole numbers, never cut.
-
-    The table is `part_table`'s: a label column, then one column per matrix column, each as
-    wide as its widest text plus 3 (padding and a rule), and 1 for the closing rule.
-    """
-    a = np.asarray(matrix, dtype=np.float64)
-    m, n = a.shape
-    shown_rows = min(m, max_rows)
-    label_w = max((len(str(r)) for r in rows[:shown_rows]), default=0)
-    used = 1 + label_w + 3
-    count = 0
-    for j in range(n):
-        texts = [number_text(float(v), precision) for v in a[:shown_rows, j]]
-        w = max([len(str(cols[j]))] + [len(t) for t in texts]) + 3
-        if used + w > width:
-            break
-        used += w
-        count += 1
-    return shown_rows, count
-
-
-def part_table(matrix, rows, cols, width: int, precision: int = 6, max_rows: int = 40):
-    """A Rich Table of the part that fits (see fitting_part), and a note of what is left out."""
-    from rich import box  # noqa: PLC0415
-    from rich.table import Table  # noqa: PLC0415
-    a = np.asarray(matrix, dtype=np.float64)
-    r, c = fitting_part(a, rows, cols, width, precision, max_rows)
-    table = Table(box=box.SQUARE, header_style="bold", pad_edge=True)
-    table.add_column("", style="cyan", no_wrap=True)
-    for j in range(c):
-        table.add_column(str(cols[j]), justify="right", no_wrap=True)
-    for i in range(r):
-        table.add_row(str(rows[i]), *(number_text(float(v), precision) for v in a[i, :c]))
-    m, n = a.shape
-    note = None
-    if (r, c) != (m, n):
-        note = (f"showing rows 0-{r - 1} and columns 0-{c - 1} of {m} x {n} (whole numbers only); "
-                "--json or --save FILE.npz has all of it") if c else \
-            f"no column fits {width} characters at this precision; --json or --save FILE.npz has the matrix"
-    return table, note
 
 
 # -- files (matplotlib) ---------------------------------------------------------------------------

@@ -28,7 +28,15 @@ from ..lang import functions
 from ..lang.language import CONSTANTS
 from ..lang.program import Program
 from . import symbolic_linalg
-from .sympy_arrays import MAX_SYMBOLIC_ELEMENTS, arr, elementwise, number, unsupported, wrap
+from .sympy_arrays import (
+    MAX_SYMBOLIC_ELEMENTS,
+    arr,
+    elementwise,
+    number,
+    refuse_keywords,
+    unsupported,
+    wrap,
+)
 
 __all__ = ["MAX_SYMBOLIC_ELEMENTS", "arr", "elementwise", "number", "unsupported", "wrap"]
 
@@ -247,6 +255,8 @@ def _squeeze(x, *args, **kwargs):
 def _unsqueeze(x, *args, **kwargs):
     x = arr(x)
     dim = _dim(args, kwargs)
+    if isinstance(dim, (tuple, list)):  # np.expand_dims(x, (0, 2))
+        return arr(np.expand_dims(x, tuple(dim)))
     pos = dim if dim >= 0 else x.ndim + 1 + dim
     return arr(np.expand_dims(x, pos))
 
@@ -267,15 +277,18 @@ def _join(stack: bool):
     return impl
 
 
-def _diag(x):
-    x = arr(x)
+def _diag(x, diagonal=0, **kwargs):
+    """torch.diag / np.diag with an offset: a vector on the k-th diagonal, or that diagonal."""
+    x, k = arr(x), int(kwargs.pop("k", diagonal))
+    refuse_keywords(kwargs)
     if x.ndim == 1:
-        out = np.full((x.size, x.size), sp.Integer(0), dtype=object)
+        n = x.size + abs(k)
+        out = np.full((n, n), sp.Integer(0), dtype=object)
         for i in range(x.size):
-            out[i, i] = x[i]
+            out[i + max(-k, 0), i + max(k, 0)] = x[i]
         return arr(out)
     if x.ndim == 2:
-        return arr(np.array([x[i, i] for i in range(min(x.shape))], dtype=object))
+        return arr(np.diagonal(x, k).copy())
     raise GradcliError(f"diag expects a 1-D or 2-D tensor, got shape {x.shape}", kind="shape")
 
 
@@ -335,15 +348,40 @@ def _numeric(value):
 def _tensor(data, **kwargs):
     if isinstance(data, np.ndarray):
         raise unsupported("torch.tensor(t) of a tensor", "it copies without gradient history")
+    mask = np.asarray(data, dtype=object)
+    if mask.size and all(isinstance(v, bool) for v in mask.reshape(-1)):
+        return mask.astype(bool)  # a mask indexes by its truth values, not as the integers 0 and 1
     return arr(data)
 
 
-def _softplus(x):
-    return sp.log(1 + sp.exp(x))
+def _softplus(x, beta=1, threshold=20):
+    """(1/beta) log(1 + exp(beta x)), and x itself where beta x > threshold, as PyTorch computes it."""
+    beta, threshold = number(beta), number(threshold)
+
+    def formula(v):
+        smooth = sp.log(1 + sp.exp(beta * v)) / beta
+        return smooth if threshold == 20 and beta == 1 else sp.Piecewise((v, beta * v > threshold),
+                                                                          (smooth, True))
+    return elementwise(formula, x)
 
 
 def _sigmoid(x):
     return 1 / (1 + sp.exp(-x))
+
+
+class floor(sp.floor):
+    """floor with PyTorch's derivative, 0 (SymPy leaves it unevaluated, and SymPy's replace of
+    many such unevaluated derivatives in one sum can fail). Named like SymPy's, so it prints so."""
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+
+class ceiling(sp.ceiling):
+    """ceil with PyTorch's derivative, 0."""
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
 
 
 def _relu(x):
@@ -356,8 +394,8 @@ UNARY = {
     "log2": lambda x: sp.log(x) / sp.log(2), "log10": lambda x: sp.log(x) / sp.log(10),
     "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "asin": sp.asin, "acos": sp.acos,
     "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "abs": sp.Abs,
-    "sign": sp.sign, "relu": _relu, "sigmoid": _sigmoid, "softplus": _softplus, "erf": sp.erf,
-    "floor": sp.floor, "ceil": sp.ceiling, "neg": lambda x: -x, "square": lambda x: x * x,
+    "sign": sp.sign, "relu": _relu, "sigmoid": _sigmoid, "erf": sp.erf,
+    "floor": floor, "ceil": ceiling, "neg": lambda x: -x, "square": lambda x: x * x,
     "reciprocal": lambda x: 1 / x, "rsqrt": lambda x: 1 / sp.sqrt(x),
 }
 BINARY = {
@@ -365,7 +403,7 @@ BINARY = {
     "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "maximum": sp.Max, "minimum": sp.Min,
     "atan2": sp.atan2,
     # % (the divisor's sign) as Python defines it, so that floor's derivative (0) gives PyTorch's rule
-    "remainder": lambda a, b: a - b * sp.floor(a / b), "floor_divide": lambda a, b: sp.floor(a / b),
+    "remainder": lambda a, b: a - b * floor(a / b), "floor_divide": lambda a, b: floor(a / b),
 }
 UNSUPPORTED = {
     "where": "a choice between values by a tensor condition",
@@ -379,15 +417,31 @@ UNSUPPORTED = {
 
 
 def _unary_impl(fn):
-    return lambda x, **kwargs: elementwise(fn, x)
+    def impl(x, **kwargs):
+        refuse_keywords(kwargs)
+        return elementwise(fn, x)
+    return impl
 
 
 def _binary_impl(fn):
-    return lambda x, y, **kwargs: elementwise(fn, x, y)
+    def impl(x, y, **kwargs):
+        refuse_keywords(kwargs)
+        return elementwise(fn, x, y)
+    return impl
+
+
+def _add_or_sub(sign: int):
+    """torch.add/sub(x, y, alpha=a): x + a y and x - a y."""
+    def impl(x, y, alpha=1, **kwargs):
+        refuse_keywords(kwargs)
+        scale = number(alpha) if isinstance(alpha, (int, float)) else alpha
+        return elementwise(lambda a, b, s: a + sign * s * b, x, y, scale)
+    return impl
 
 
 TABLE = {name: _unary_impl(fn) for name, fn in UNARY.items()}
 TABLE.update({name: _binary_impl(fn) for name, fn in BINARY.items()})
+TABLE.update({"add": _add_or_sub(1), "sub": _add_or_sub(-1), "softplus": _softplus})
 TABLE.update({
     "sum": _reduction(lambda items: sp.Add(*items)), "mean": _reduction(_mean),
     "prod": _reduction(lambda items: sp.Mul(*items)),
@@ -442,7 +496,9 @@ def call(name: str, args: list, kwargs: dict, library: str = "torch"):
     try:
         return impl(*args, **kwargs)
     except TypeError as exc:
-        raise GradcliError(f"{name}(): wrong arguments ({exc})", kind="argument") from None
+        # eval accepted these arguments (or will say what is wrong with them): the translation
+        # is what lacks them.
+        raise unsupported(f"{name}() with these arguments", f"not translated yet: {exc}") from None
 
 
 # -- the interpreter ---------------------------------------------------------------------------
@@ -588,9 +644,24 @@ class SymbolicProgram:
             return value[idx]
         x = arr(value)
         try:
-            return arr(x[idx])
+            return arr(x[_numeric_index(idx)])
         except IndexError as exc:
             raise GradcliError(f"index {idx!r}: {exc} (shape {x.shape})", kind="index") from None
+
+
+def _numeric_index(idx):
+    """Index tensors (x[tensor([0, 2])], x[ones(2, dtype=torch.long)]) hold exact SymPy numbers:
+    NumPy indexes with their integer or boolean values."""
+    if isinstance(idx, tuple):
+        return tuple(_numeric_index(i) for i in idx)
+    if isinstance(idx, np.ndarray) and idx.dtype == object:
+        values = [bool(v) if isinstance(v, sp.logic.boolalg.BooleanAtom) else v for v in idx.reshape(-1)]
+        if all(isinstance(v, bool) for v in values):
+            return np.array(values, dtype=bool).reshape(idx.shape)
+        if all(isinstance(v, (int, sp.Integer)) and not isinstance(v, bool) for v in values):
+            return np.array([int(v) for v in values], dtype=np.int64).reshape(idx.shape)
+        raise unsupported("indexing by a tensor whose values depend on the inputs")
+    return idx
 
 
 _CONSTANTS = {"pi": np.array(sp.pi, dtype=object), "e": np.array(sp.E, dtype=object),
@@ -599,11 +670,15 @@ _CONSTANTS = {"pi": np.array(sp.pi, dtype=object), "e": np.array(sp.E, dtype=obj
 
 # -- derivatives -------------------------------------------------------------------------------
 
+def conventions(expr: sp.Expr) -> sp.Expr:
+    """PyTorch's conventions in a derivative: sign has zero derivative (floor and ceiling, above,
+    differentiate to 0 themselves)."""
+    return expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
+
+
 def tidy(expr: sp.Expr) -> sp.Expr:
-    """PyTorch's conventions, then simplify: floor/ceil/sign have zero derivative."""
-    expr = expr.replace(lambda e: isinstance(e, sp.Derivative)
-                        and isinstance(e.expr, (sp.floor, sp.ceiling)), lambda e: sp.Integer(0))
-    expr = expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
+    """PyTorch's conventions, then simplify."""
+    expr = conventions(expr)
     if _simplifiable(expr):
         expr = sp.simplify(expr)
     return expr

@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import GradcliError
-from .sympy_arrays import arr, elementwise, wrap
+from .sympy_arrays import arr, elementwise, refuse_keywords, wrap
 
 # Matrices larger than this make formulas no one can read (a 5 x 5 determinant has 120 terms).
 MAX_MATRIX = 4
@@ -183,11 +183,33 @@ def _convolve_with(same_as_first):
 # -- elementwise math and special functions ---------------------------------------------------------
 
 def _unary(fn):
-    return lambda x, **kwargs: elementwise(fn, x)
+    def impl(x, **kwargs):
+        refuse_keywords(kwargs)
+        return elementwise(fn, x)
+    return impl
 
 
 def _binary(fn):
-    return lambda x, y, **kwargs: elementwise(fn, x, y)
+    def impl(x, y, **kwargs):
+        refuse_keywords(kwargs)
+        return elementwise(fn, x, y)
+    return impl
+
+
+class lgamma(sp.Function):
+    """log|Γ(x)|: PyTorch's lgamma and SciPy's gammaln, real where Γ(x) < 0.
+
+    SymPy's loggamma is complex there (log Γ(x) of a negative Γ), so a formula built on it would have
+    no value where PyTorch has one; the derivative is the same digamma either way."""
+
+    def fdiff(self, argindex=1):
+        return sp.polygamma(0, self.args[0])
+
+    def _eval_evalf(self, prec):
+        return sp.log(sp.Abs(sp.gamma(self.args[0])))._eval_evalf(prec)
+
+    def _latex(self, printer):
+        return rf"\ln\left|\Gamma\left({printer._print(self.args[0])}\right)\right|"
 
 
 SQRT2 = sp.sqrt(2)
@@ -206,7 +228,7 @@ def _polygamma(n, x=None, **kwargs):
 def _multigammaln(a, d, **kwargs):
     d = int(d)
     return elementwise(lambda v: d * (d - 1) * sp.log(sp.pi) / 4
-                       + sum(sp.loggamma(v + sp.Rational(1 - j, 2)) for j in range(1, d + 1)), a)
+                       + sum(lgamma(v + sp.Rational(1 - j, 2)) for j in range(1, d + 1)), a)
 
 
 def _logit(x, eps=None, **kwargs):
@@ -315,9 +337,9 @@ TABLE = {
     "expit": _unary(lambda v: 1 / (1 + sp.exp(-v))), "logit": _logit,
     "log_expit": _unary(lambda v: -sp.log(1 + sp.exp(-v))),
     # special functions
-    "gammaln": _unary(sp.loggamma), "digamma": _unary(sp.digamma), "gamma": _unary(sp.gamma),
+    "gammaln": _unary(lgamma), "digamma": _unary(sp.digamma), "gamma": _unary(sp.gamma),
     "polygamma": _polygamma, "multigammaln": _multigammaln,
-    "betaln": _binary(lambda a, b: sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b)),
+    "betaln": _binary(lambda a, b: lgamma(a) + lgamma(b) - lgamma(a + b)),
     "beta": _binary(sp.beta), "erfc": _unary(sp.erfc), "erfinv": _unary(sp.erfinv),
     "erfcx": _unary(lambda v: sp.exp(v ** 2) * sp.erfc(v)), "ndtr": _unary(_ndtr),
     "log_ndtr": _unary(lambda v: sp.log(_ndtr(v))), "ndtri": _unary(lambda v: SQRT2 * sp.erfinv(2 * v - 1)),

@@ -23,6 +23,14 @@ def unsupported(construct: str, why: str = "") -> GradcliError:
                         hint="eval, backward, jacobian and check handle it numerically")
 
 
+def refuse_keywords(kwargs: dict) -> None:
+    """A keyword an elementwise formula does not take changes the function (softplus's beta, add's
+    alpha): refused by name rather than dropped, which would give the formula of another function."""
+    if kwargs:
+        names = ", ".join(f"{k}=" for k in kwargs)
+        raise unsupported(f"a call with {names}", "the formula does not take that keyword yet")
+
+
 # -- values ------------------------------------------------------------------------------------
 
 def number(value) -> sp.Expr:

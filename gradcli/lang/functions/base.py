@@ -74,7 +74,7 @@ def _fail(message, kind="argument"):
 
 class ValuesIndices:
     """What torch.max(x, dim) / torch.min(x, dim) return: `.values` (or [0]) and `.indices`
-    (or [1], a constant of the float dtype). Used as a tensor, it is its values."""
+    (or [1], int64 constants). Used as a tensor, it is its values."""
 
     __slots__ = ("indices", "values")
 
@@ -170,9 +170,14 @@ def _keepdim(kwargs) -> bool:
     return bool(kwargs.pop("keepdim", kwargs.pop("keepdims", False)))
 
 
-def _no_more(name, args, kwargs, allowed=("dtype", "out")):
+def _no_more(name, args, kwargs, allowed=()):
     extra = [k for k in kwargs if k not in allowed]
     if args or extra:
+        if not args and extra[0] == "dtype":  # never dropped: a result of another dtype is another result
+            _fail(f"{name}() does not take dtype= in gradcli; cast the input or the result instead "
+                  "(x.double(), x.to(torch.float32), x.astype('float32'))")
+        if not args and extra[0] == "out":
+            _fail(f"{name}() does not take out= in gradcli; assign the result instead (y = {name}(...))")
         what = f"argument {args[0]!r}" if args else f"keyword {extra[0]}="
         _fail(f"{name}() got an unexpected {what}")
 

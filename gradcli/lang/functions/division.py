@@ -1,4 +1,5 @@
-"""Division with rounding: % and remainder (the divisor's sign), fmod (the dividend's), //.
+"""Division: div and its rounding modes, % and remainder (the divisor's sign), fmod (the
+dividend's), //.
 
 Gradients as PyTorch's: remainder and fmod pass d/dx = 1, and d/dy = -floor(x / y) for
 remainder, -trunc(x / y) for fmod. Floor division is a step function, with gradient zero, as
@@ -8,7 +9,7 @@ gives zero, as here). Integer operands stay integers: 7 // 2 is 3, idx % 3 an in
 from __future__ import annotations
 
 from ...core.tensor import PRIMITIVES, apply
-from .base import Table, _no_more, to_tensor
+from .base import Table, _fail, _no_more, to_tensor
 from .dtypes import operand
 
 TABLE = Table()
@@ -29,11 +30,28 @@ def _unary(prim):
     return impl
 
 
+def _div(ctx, x, other, rounding_mode=None, **kwargs):
+    """torch.div(x, y, rounding_mode=None | 'trunc' | 'floor'): true division, or its quotient
+    rounded toward zero or down, whose gradient is zero (as PyTorch's)."""
+    _no_more("div", (), kwargs)
+    if rounding_mode is None:
+        return _binary("div")(ctx, x, other)
+    if rounding_mode == "floor":
+        return _binary("floor_divide")(ctx, x, other)
+    if rounding_mode == "trunc":
+        return apply(PRIMITIVES["trunc"], _binary("div")(ctx, x, other))
+    _fail(f"div: rounding_mode must be None, 'trunc' or 'floor', not {rounding_mode!r}")
+
+
 def _divmod(ctx, x, y):
     """np.divmod(x, y): (x // y, x % y)."""
     return (_binary("floor_divide")(ctx, x, y), _binary("remainder")(ctx, x, y))
 
 
+register("div", _div, ["out = div(M, x.abs() + 1)", "out = x / (y.abs() + 1)",
+                       "out = torch.div(M * 3, x.abs() + 0.2, rounding_mode='floor') * M + x",
+                       "out = x.div(0.3, rounding_mode='trunc') * y + x / 2"],
+         aliases=["divide", "true_divide"])
 register("remainder", _binary("remainder"), ["out = remainder(x, 0.7) * y", "out = x % (y.abs() + 0.2)",
                                              "out = M.remainder(x.abs() + 0.5)", "out = (2.5 * s) % x"],
          aliases=["mod"])

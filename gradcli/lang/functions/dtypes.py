@@ -40,6 +40,14 @@ def cast(ctx, x, dtype) -> Tensor:
     return astype(to_tensor(ctx, x), resolve(dtype))
 
 
+def input_as(ctx, x, kwargs: dict) -> Tensor:
+    """x cast to the `dtype=` among kwargs (popped), as torch.sum/mean/cumsum/softmax(..., dtype=)
+    and NumPy's dtype= on reductions cast their input before computing."""
+    dtype = kwargs.pop("dtype", None)
+    x = to_tensor(ctx, x)
+    return x if dtype is None else astype(x, resolve(dtype))
+
+
 def integer(value: int) -> Tensor:
     """A Python integer as a zero-dimensional int64 tensor."""
     t = Tensor(backend.xp.asarray(value, dtype=backend.xp.int64))

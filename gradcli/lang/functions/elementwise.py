@@ -45,8 +45,7 @@ for _name in ["exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "sin", "c
 register("add", _binary("add"), ["out = add(x, M)", "out = x.add(y, alpha=2)"])
 register("sub", _binary("sub"), ["out = sub(M, x)", "out = sub(x, y, alpha=s)"], aliases=["subtract"])
 register("mul", _binary("mul"), ["out = mul(x, M)"], aliases=["multiply"])
-register("div", _binary("div"), ["out = div(M, x.abs() + 1)", "out = x / (y.abs() + 1)"],
-         aliases=["divide", "true_divide"])
+# div (with its rounding_mode) is in the division family.
 register("pow", _binary("pow"), ["out = pow(x.abs() + 0.5, y)", "out = x ** 3 + M ** 2",
                                  "out = (x.abs() + 0.5) ** M"], aliases=["power"])
 register("maximum", _binary("maximum"), ["out = maximum(x, y)", "out = maximum(M, x)"])

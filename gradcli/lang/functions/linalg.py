@@ -9,13 +9,13 @@ linalg.svd Vh; scipy.linalg.cholesky is upper triangular, the others lower.
 """
 from __future__ import annotations
 
-
 from ...core import ops
 from ...core.ops import linalg as la
 from ...core.ops.einsum import einsum, tensordot
 from ...core.tensor import Tensor, check_size
 from ...errors import GradcliError
 from .base import Table, _axes, _eye_np, _fail, _int, _new, _no_more, to_tensor
+from .dtypes import input_as
 
 TABLE = Table()
 register = TABLE.register
@@ -312,9 +312,8 @@ def _numpy_trace(ctx, x, offset=0, axis1=0, axis2=1, **kwargs):
 
 def _linalg_trace(ctx, x, offset=0, **kwargs):
     """np.linalg.trace (NumPy 2, the Array API's): over the LAST two axes."""
-    x = to_tensor(ctx, x)
+    x = input_as(ctx, x, kwargs)
     offset = _int(kwargs.pop("offset", offset), "trace: offset")
-    kwargs.pop("dtype", None)
     _no_more("linalg.trace", (), kwargs)
     if x.nd < 2:
         _fail(f"linalg.trace needs at least 2 dimensions, got shape {x.shape}", "shape")

@@ -7,7 +7,15 @@ as a mask (`x[x > 0]`), chooses in `where`, and counts as 0 and 1 in arithmetic
 from __future__ import annotations
 
 from ...core import backend
-from ...core.tensor import FLOATING, PRIMITIVES, Tensor, apply, astype, category, promote
+from ...core.tensor import (
+    FLOATING,
+    PRIMITIVES,
+    Tensor,
+    apply,
+    astype,
+    category,
+    promote,
+)
 from .base import Table, _fail, _no_more, to_tensor
 from .dtypes import operand
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ...core import backend, ops
-from ...core.tensor import PRIMITIVES, Tensor, apply, constant
+from ...core.tensor import PRIMITIVES, Tensor, apply, astype, constant
 from .base import (
     Table,
     ValuesIndices,
@@ -16,6 +16,7 @@ from .base import (
     _reduce_axes,
     to_tensor,
 )
+from .dtypes import input_as
 
 TABLE = Table()
 register = TABLE.register
@@ -23,7 +24,7 @@ register = TABLE.register
 
 def _reduction(prim, name):
     def impl(ctx, x, *args, **kwargs):
-        x = to_tensor(ctx, x)
+        x = input_as(ctx, x, kwargs)
         dim = _pop_dim(args, kwargs)
         keep = _keepdim(kwargs) if len(args) < 2 else bool(args[1])  # torch.sum(x, 0, True)
         _no_more(name, args[2:], kwargs)
@@ -55,7 +56,8 @@ def _max_or_min(name, prim, pairwise):
         # (shared evenly among ties); PyTorch would send it to the one index.
         x = to_tensor(ctx, x)
         keep = bool(args[1]) if len(args) > 1 else bool(kwargs.get("keepdim", kwargs.get("keepdims")))
-        return ValuesIndices(values, _arg_extreme(x, (_reduce_axes(x, dim) or (-1,))[0], keep, prim))
+        indices = _arg_extreme(x, (_reduce_axes(x, dim) or (-1,))[0], keep, prim)
+        return ValuesIndices(values, astype(indices, backend.xp.int64))  # int64, as PyTorch's
     return impl
 
 
@@ -170,9 +172,8 @@ register("norm", _norm, ["out = norm(x)", "out = norm(M, dim=1)", "out = norm(M,
 
 def _softmax(prim):
     def impl(ctx, x, *args, **kwargs):
-        x = to_tensor(ctx, x)
+        x = input_as(ctx, x, kwargs)
         dim = _pop_dim(args, kwargs)
-        kwargs.pop("dtype", None)
         _no_more(prim, args[1:], kwargs)
         if dim is None:  # PyTorch's implicit dim (deprecated there): 0 for 0-, 1- and 3-D, else 1
             dim = 0 if x.nd in (0, 1, 3) else 1

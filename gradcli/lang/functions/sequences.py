@@ -16,6 +16,7 @@ from ...core.tensor import Tensor
 from ...errors import GradcliError
 from .arguments import as_vector, dim_of, whole_int
 from .base import Table, ValuesIndices, _fail, _no_more, to_tensor
+from .dtypes import input_as
 from .indexing import along
 
 TABLE = Table()
@@ -147,10 +148,9 @@ register("msort", lambda ctx, x: _sort("torch")(ctx, x, 0).values, ["out = msort
 def _scan(name):
     def impl(ctx, x, *args, **kwargs):
         """cumsum / cumprod along dim (torch: dim required; NumPy: axis=None flattens first)."""
-        x = to_tensor(ctx, x)
+        x = input_as(ctx, x, kwargs)
         dim = kwargs.pop("dim", kwargs.pop("axis", args[0] if args else None))
-        kwargs.pop("dtype", None)
-        _no_more(name, args[1:], kwargs, allowed=())
+        _no_more(name, args[1:], kwargs)
         if dim is None:
             x, dim = ops.reshape(x, (x.size,)), 0
         x = as_vector(x)

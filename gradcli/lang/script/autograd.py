@@ -27,6 +27,56 @@ from .tensor import Size, STensor, wrap
 
 LEAVES: "weakref.WeakValueDictionary[int, STensor]" = weakref.WeakValueDictionary()
 RETAINED: "weakref.WeakValueDictionary[int, STensor]" = weakref.WeakValueDictionary()
+# t.register_hook(fn) on a leaf: node index -> {handle id: fn}. Each fn sees the leaf's whole
+# gradient before it reaches .grad (or autograd.grad's result); a result that is not None
+# replaces it, as PyTorch's tensor hooks do.
+HOOKS: dict[int, dict[int, object]] = {}
+
+
+class RemovableHandle:
+    """What register_hook returns: handle.remove() takes the hook away."""
+
+    script_type_name = "RemovableHandle"
+
+    def __init__(self, index: int, key: int):
+        self.index, self.key = index, key
+
+    def remove(self) -> None:
+        HOOKS.get(self.index, {}).pop(self.key, None)
+
+    def script_getattr(self, name):
+        from . import objects  # noqa: PLC0415
+        if name == "remove":
+            return objects.BoundNative("remove", RemovableHandle.remove, self)
+        raise ScriptError("AttributeError", f"'RemovableHandle' object has no attribute '{name}'")
+
+    def script_repr(self):
+        from .show import address  # noqa: PLC0415
+        return f"<torch.utils.hooks.RemovableHandle object at {address(self)}>"
+
+
+def register_hook(s: STensor, fn) -> RemovableHandle:
+    hooks = HOOKS.setdefault(s.t.index, {})
+    key = max(hooks, default=-1) + 1
+    hooks[key] = fn
+    return RemovableHandle(s.t.index, key)
+
+
+def _run_hooks(s: STensor, g: Tensor) -> Tensor:
+    """The leaf's gradient after its hooks (each may return a replacement)."""
+    hooks = HOOKS.get(s.t.index)
+    if not hooks:
+        return g
+    from . import objects  # noqa: PLC0415
+    g = engine.fit(g, s.t.data.shape) if g.shape != s.t.data.shape else g
+    value = wrap(g, s.dtype) if g.requires_grad else _fresh(g.data, s)
+    for fn in list(hooks.values()):
+        out = objects.invoke(fn, [value], {})
+        if out is not None:
+            if type(out) is not STensor:
+                raise ScriptError("TypeError", "hook returned an object that is not a Tensor or None")
+            value = out
+    return value.t
 
 
 class NodeInfo:
@@ -409,7 +459,7 @@ def backward(outputs, gradients=None, retain_graph=None, create_graph=False, inp
             owner = LEAVES.get(node.index)
             g = grads.get(node.index)
             if owner is not None and g is not None:
-                accumulate(owner, g, create_graph)
+                accumulate(owner, _run_hooks(owner, g), create_graph)
                 leaves.append(owner)
     for s in kept:
         g = grads.get(s.t.index)
@@ -504,6 +554,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                 "One of the differentiated Tensors appears to not have been used in "
                                 "the graph. Set allow_unused=True if this is the desired behavior.")
         g = engine.fit(g, s.t.data.shape) if g.shape != s.t.data.shape else g
+        if s.t.op is None:
+            g = _run_hooks(s, g)
         g = _cast(g, s.t.data.dtype)
         result.append(wrap(g, s.dtype) if g.requires_grad else _fresh(g.data, s))
     if not retain:

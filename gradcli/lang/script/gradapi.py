@@ -1,5 +1,6 @@
 """torch.autograd as scripts import it: Variable, grad, backward, custom Function classes, the
-anomaly switches (accepted, no more), and torch.autograd.functional (jacobian, vjp, hessian)."""
+anomaly switches (accepted, no more), and torch.autograd.functional (jacobian, vjp, jvp, hessian,
+hvp, vhp)."""
 from __future__ import annotations
 
 import numpy as np
@@ -139,6 +140,73 @@ def functional_hessian(func, inputs, create_graph=False, strict=False, vectorize
     return _shape_result(rows, single_in, single_in)
 
 
+def _vectors(v, leaves, what: str) -> list:
+    """v as one tensor per input, shaped like it (PyTorch's check, with its words)."""
+    vs = [v] if type(v) is STensor else list(v or ())
+    if v is None or len(vs) != len(leaves):
+        if v is None and all(l.t.data.size == 1 for l in leaves):
+            return [np.ones_like(l.t.data) for l in leaves]
+        raise runtime_error("The vector v can only be None if the input to the user-provided function "
+                            "is a single element." if v is None else
+                            f"v is a tuple of invalid length: should be {len(leaves)} but got {len(vs)}.")
+    for i, (t, l) in enumerate(zip(vs, leaves)):
+        if type(t) is not STensor or t.t.data.shape != l.t.data.shape:
+            raise runtime_error(f"Mismatch in shape for {what} {i}: expected {tuple(l.t.data.shape)}.")
+    return [np.asarray(t.t.data, dtype=l.t.data.dtype) for t, l in zip(vs, leaves)]
+
+
+def _detached(outs, single):
+    detached = tuple(STensor(Tensor(np.array(o.t.data)), o.dtype) for o in outs)
+    return detached[0] if single else detached
+
+
+def functional_jvp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), J v) by forward mode."""
+    from ...core import engine  # noqa: PLC0415
+    _, leaves = _as_inputs(inputs)
+    tangents = _vectors(v, leaves, "v")
+    single_out, outs = _call_function(func, leaves)
+    dots = engine.jvp([o.t for o in outs], [l.t for l in leaves],
+                      [Tensor(t) for t in tangents])
+    result = tuple(wrap(Tensor(np.zeros_like(o.t.data) if d is None else
+                               np.asarray(engine.fit(d, o.t.data.shape).data, dtype=o.t.data.dtype)),
+                        o.dtype) for d, o in zip(dots, outs))
+    return (_detached(outs, single_out), result[0] if single_out else result)
+
+
+def _hessian_product(name: str, func, inputs, v):
+    """vᵀH (vhp) or H v (hvp) of a function with one scalar output: reverse over reverse."""
+    from ...core import engine  # noqa: PLC0415
+    single_in, leaves = _as_inputs(inputs)
+    vectors = _vectors(v, leaves, "v")
+    _, outs = _call_function(func, leaves)
+    out = outs[0]
+    if len(outs) != 1 or out.t.data.size != 1:
+        raise runtime_error(f"The function given to {name} should return a single element Tensor")
+    grads = engine.gradient_graph(out.t, [l.t for l in leaves])
+    pairs = [(engine.fit(g, l.t.data.shape), Tensor(vec)) for g, l, vec in zip(grads, leaves, vectors)
+             if g is not None]
+    products = {}
+    if pairs:
+        # vᵀ H = d(g · v)/dx; the Hessian of a twice-differentiable function is symmetric, so
+        # H v is the same numbers (PyTorch computes hvp with a double backward too).
+        roots = [g for g, _ in pairs]
+        products = engine.backward(roots, [vec for _, vec in pairs])
+    result = tuple(wrap(Tensor(np.asarray(engine.fit(products[l.t.index], l.t.data.shape).data,
+                                          dtype=l.t.data.dtype)
+                               if l.t.index in products else np.zeros_like(l.t.data)), l.dtype)
+                   for l in leaves)
+    return (_detached(outs, True), result[0] if single_in else result)
+
+
+def functional_vhp(func, inputs, v=None, create_graph=False, strict=False):
+    return _hessian_product("vhp", func, inputs, v)
+
+
+def functional_hvp(func, inputs, v=None, create_graph=False, strict=False):
+    return _hessian_product("hvp", func, inputs, v)
+
+
 def autograd_namespace(modules) -> Namespace:
     anomaly = AnomalyMode()
     attrs = _natives({"grad": autograd.grad, "backward": _autograd_backward,
@@ -151,6 +219,7 @@ def autograd_namespace(modules) -> Namespace:
                   "enable_grad": _grad_mode_class("enable_grad", True),
                   "set_grad_enabled": Native("set_grad_enabled", set_grad_enabled),
                   "functional": Namespace("torch.autograd.functional", _natives({
-                      "jacobian": functional_jacobian, "vjp": functional_vjp,
-                      "hessian": functional_hessian}))})
+                      "jacobian": functional_jacobian, "vjp": functional_vjp, "jvp": functional_jvp,
+                      "hessian": functional_hessian, "hvp": functional_hvp,
+                      "vhp": functional_vhp}))})
     return Namespace("torch.autograd", attrs)

@@ -102,8 +102,12 @@ def retain_grad(x: STensor):
 
 
 def register_hook(x, hook):
-    raise runtime_error("register_hook is not supported by gradcli (hooks run inside PyTorch's engine); "
-                        "use retain_grad() to read an intermediate gradient")
+    if not x.t.requires_grad:
+        raise runtime_error("cannot register a hook on a tensor that doesn't require gradient")
+    if x.t.op is not None:
+        raise runtime_error("register_hook on a tensor that is not a leaf is not supported by gradcli "
+                            "yet (hooks on leaves are); use retain_grad() to read an intermediate gradient")
+    return autograd.register_hook(x, hook)
 
 
 def _grad(x: STensor):

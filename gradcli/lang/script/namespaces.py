@@ -55,6 +55,7 @@ def lazy(make) -> _Lazy:
 # script first imports the module, so `import torch` alone loads neither nn nor optim
 BUILDERS = {
     "torch": ("torchlib", "torch_namespace"), "torch.autograd": ("gradapi", "autograd_namespace"),
+    "torch.func": ("funclib", "func_namespace"),
     "torch.nn": ("layers", "nn_namespace"), "torch.nn.functional": ("layers", "functional_namespace"),
     "torch.nn.init": ("layers", "init_namespace"), "torch.nn.utils": ("layers", "utils_namespace"),
     "torch.optim": ("optim", "optim_namespace"), "torch.optim.lr_scheduler": ("datalib", "lr_scheduler_namespace"),
@@ -62,7 +63,8 @@ BUILDERS = {
     "numpy": ("numpylib", "numpy_namespace"), "math": ("stdlib", "math_namespace"),
     "random": ("stdlib", "random_namespace"), "collections": ("stdlib", "collections_namespace"),
 }
-ALLOWED = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.autograd", "torch.utils.data",
+ALLOWED = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.autograd", "torch.func",
+           "torch.utils.data",
            "numpy", "math", "random", "collections")
 
 
@@ -78,11 +80,23 @@ class Modules:
             return found
         where = BUILDERS.get(name)
         if where is None:
-            root = name.split(".")[0]
+            found = self._submodule(name)
+            if found is not None:
+                self.loaded[name] = found
+                return found
             raise ScriptError("ModuleNotFoundError",
                               f"No module named '{name}' (gradcli scripts can import "
-                              f"{', '.join(ALLOWED)}; not {root})")
+                              f"{', '.join(ALLOWED)} and their submodules)")
         import importlib  # noqa: PLC0415
         module = importlib.import_module(f"{__package__}.{where[0]}")  # a fixed name of the table above
         found = self.loaded[name] = getattr(module, where[1])(self)
         return found
+
+    def _submodule(self, name: str) -> Namespace | None:
+        """torch.autograd.functional: a namespace that its parent module holds as an attribute."""
+        parent, _, attr = name.rpartition(".")
+        if not parent or (parent not in BUILDERS and self._submodule(parent) is None):
+            return None
+        found = self(parent).attrs.get(attr)
+        found = found() if type(found) is _Lazy else found
+        return found if type(found) is Namespace else None

@@ -296,6 +296,7 @@ def torch_namespace(modules) -> Namespace:
     attrs["nn"] = lazy(lambda: modules("torch.nn"))
     attrs["optim"] = lazy(lambda: modules("torch.optim"))
     attrs["autograd"] = lazy(lambda: modules("torch.autograd"))
+    attrs["func"] = lazy(lambda: modules("torch.func"))
     attrs["cuda"] = Namespace("torch.cuda", _natives({
         "is_available": lambda: False, "device_count": lambda: 0, "manual_seed": lambda seed: None,
         "manual_seed_all": lambda seed: None, "current_device": lambda: _no_cuda(),

@@ -1,0 +1,32 @@
+import torch
+from torch.func import grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian, vmap
+x = torch.tensor(0.7)
+print(grad(torch.sin)(x), torch.cos(x))
+print(grad(grad(torch.sin))(x), -torch.sin(x))
+print(grad(grad(grad(lambda t: t ** 4)))(torch.tensor(2.0)))
+def f(a, b):
+    return (a * b.exp()).sum()
+a = torch.tensor([1.0, 2.0]); b = torch.tensor([0.5, -1.0])
+print(grad(f, argnums=(0, 1))(a, b))
+print(grad_and_value(f)(a, b))
+def g(t):
+    return torch.stack([t[0] * t[1], t[1].sin(), t.sum() ** 2])
+t = torch.tensor([1.0, 2.0])
+print(jacrev(g)(t))
+print(jacfwd(g)(t))
+print(hessian(lambda t: (t ** 3).prod())(t))
+out, fn = vjp(g, t)
+print(out, fn(torch.tensor([1.0, 0.0, 2.0])))
+print(jvp(g, (t,), (torch.tensor([1.0, -1.0]),)))
+batch = torch.tensor([[1.0, 2.0], [3.0, 4.0], [0.5, 0.1]])
+print(vmap(grad(lambda t: (t ** 2).sum() * t[0]))(batch))
+print(vmap(torch.dot)(batch, batch))
+print(vmap(lambda u, w: u * w, in_dims=(0, None))(batch, torch.tensor([2.0, 3.0])))
+print(torch.func.grad(lambda t: t.pow(2).sum())(t))
+def loss(w, x, y):
+    return ((x @ w - y) ** 2).mean()
+w = torch.tensor([0.1, -0.2])
+X = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+Y = torch.tensor([1.0, 2.0, 3.0])
+per_sample = vmap(grad(loss), in_dims=(None, 0, 0))(w, X, Y)
+print(per_sample)

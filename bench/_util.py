@@ -96,3 +96,58 @@ def spread(values: list[float]) -> str:
 
 def verdict(ratio: float, target: float) -> str:
     return f"{ratio:.3f} (target <= {target}: {'met' if ratio <= target else 'MISSED'})"
+
+
+# -- what the benchmarks of issue 14 (deep chain, long programs, MLP memory) share -----------------
+
+# The machine's OpenBLAS workaround variables: a user's machine has neither, and with them set
+# NumPy and PyTorch pick other kernels. Benchmarks against PyTorch run without them.
+BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def without_blas_variables() -> str:
+    """Re-run this script without the OpenBLAS variables if they are set (they are read when
+    NumPy loads, so removing them later changes nothing); returns the line the output prints."""
+    if any(name in os.environ for name in BLAS_VARIABLES):
+        env = {k: v for k, v in os.environ.items() if k not in BLAS_VARIABLES}
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+    return f"{' and '.join(BLAS_VARIABLES)}: unset (as on a user's machine)"
+
+
+def use_checkout(root: str | Path = ROOT) -> None:
+    """Import gradcli from `root` (this checkout by default), not from wherever the interpreter
+    has it installed: the figures are about the code beside this script."""
+    root = str(Path(root).resolve())
+    if sys.path[0] != root:
+        sys.path.insert(0, root)
+
+
+def checkout_env(root: str | Path = ROOT) -> dict:
+    """bytecode_env() for a subprocess that imports gradcli from `root`."""
+    env = bytecode_env()
+    env["PYTHONPATH"] = str(Path(root).resolve())
+    return env
+
+
+def peak_run(command: list[str], env: dict | None = None, stdout=subprocess.DEVNULL,
+             with_cpu: bool = False) -> tuple:
+    """(wall seconds, peak resident memory in MB) of one subprocess, and with_cpu its CPU seconds
+    (user + system: what a loaded machine inflates least); a failure is an error."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, env=env)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(map(str, command))[:200]}\n"
+                         f"{err.decode(errors='replace')[-2000:]}")
+    if with_cpu:
+        return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def load() -> str:
+    """The load averages, for the report: the machine is shared."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"

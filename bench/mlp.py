@@ -6,13 +6,18 @@ with respect to W1, b1, W2, b2, for x and t 16384x1024 and W1, W2 1024x1024 (flo
 
     .venv/bin/python bench/mlp.py            # both comparisons, full size
     .venv/bin/python bench/mlp.py --small    # 2048x256: seconds, for a quick look
-    .venv/bin/python bench/mlp.py --only api # or --only cli
+    .venv/bin/python bench/mlp.py --only api # or --only cli, --only memory
 
 (a) in-process: gradcli.api.Computation(...).backward() against the same math
     written by hand in NumPy (forward and backward).      Acceptance: ratio <= 1.15.
 (b) end to end: `gradcli grad PROGRAM --at x=@x.npy,... --wrt W1,b1,W2,b2 --save out.npz`
     against bench/torch_mlp.py (import torch, load the .npy files, backward,
     np.savez the gradients), both as whole processes.    Acceptance: ratio <= 0.8.
+(c) memory: peak resident memory of one forward+backward in a fresh process each, gradcli.api
+    against NumPy by hand and PyTorch (the same math, in memory, float64), all loading the
+    same .npy files.        Acceptance: gradcli <= 1.15x NumPy by hand, and <= PyTorch.
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from the environment (the script re-runs
+itself without them): a user's machine has neither, and they change the kernels used.
 The inputs are written once to bench/data/ (git-ignored). Every contender's
 gradients are checked against the NumPy ones before any timing is believed.
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,21 +34,26 @@ import numpy as np
 from _util import (
     BENCH,
     DATA,
+    ROOT,
     alternate,
-    bytecode_env,
-    gradcli_command,
+    checkout_env,
+    load,
     machine,
     median,
+    peak_run,
     run_quiet,
+    use_checkout,
     venv_python,
     verdict,
+    without_blas_variables,
 )
+
 
 PROGRAM = "h = tanh(x @ W1 + b1); y = h @ W2 + b2; loss = mean((y - t)**2)"
 WRT = "W1,b1,W2,b2"
 NAMES = ("x", "W1", "b1", "W2", "b2", "t")
 SIZES = {"full": (16384, 1024), "small": (2048, 256)}  # (rows of x, width of every layer)
-TARGET_API, TARGET_CLI = 1.15, 0.8
+TARGET_API, TARGET_CLI, TARGET_MEMORY = 1.05, 0.8, 1.15
 
 
 def make_data(size: str) -> Path:
@@ -114,12 +125,13 @@ def bench_cli(folder: Path, repeats: int) -> float | None:
         print("(b) skipped: PyTorch is not installed in this interpreter")
         return None
     import torch  # noqa: PLC0415 - only to report its threads; the timed runs are subprocesses
-    env = bytecode_env()
+    env = checkout_env()
     reference = numpy_by_hand(*(np.load(folder / f"{n}.npy") for n in NAMES))
     with tempfile.TemporaryDirectory() as tmp:
         ours, theirs = Path(tmp) / "gradcli.npz", Path(tmp) / "torch.npz"
         at = ",".join(f"{n}=@{folder / n}.npy" for n in NAMES)
-        gradcli = gradcli_command() + ["grad", PROGRAM, "--at", at, "--wrt", WRT, "--save", str(ours)]
+        gradcli = [venv_python(), "-m", "gradcli", "grad", PROGRAM, "--at", at, "--wrt", WRT,
+                   "--save", str(ours)]
         pytorch = [venv_python(), str(BENCH / "torch_mlp.py"), str(folder), str(theirs)]
         times = alternate({"gradcli": lambda: run_quiet(gradcli, env),
                            "torch": lambda: run_quiet(pytorch, env)}, repeats, warmup=1)
@@ -137,21 +149,84 @@ def bench_cli(folder: Path, repeats: int) -> float | None:
     return ratio
 
 
+# -- (c) peak memory, a fresh process per contender -------------------------------------------------
+
+def torch_by_hand(x, W1, b1, W2, b2, t) -> dict:
+    import torch  # noqa: PLC0415
+    x, t = torch.from_numpy(x), torch.from_numpy(t)
+    W1, b1, W2, b2 = (torch.from_numpy(a).requires_grad_(True) for a in (W1, b1, W2, b2))
+    loss = torch.mean((torch.tanh(x @ W1 + b1) @ W2 + b2 - t) ** 2)
+    loss.backward()
+    return {"loss": loss.detach().numpy(), "W1": W1.grad.numpy(), "b1": b1.grad.numpy(),
+            "W2": W2.grad.numpy(), "b2": b2.grad.numpy()}
+
+
+CONTENDERS = {"gradcli": lambda v: gradcli_api(v), "numpy": lambda v: numpy_by_hand(*(v[n] for n in NAMES)),
+              "torch": lambda v: torch_by_hand(*(v[n] for n in NAMES))}
+
+
+def memory_child(name: str, folder: str) -> None:
+    """One forward+backward of `name` after loading the inputs; prints the loss (checked)."""
+    if name == "torch":
+        import torch  # noqa: F401, PLC0415 - imported first, as a PyTorch user's script does
+    elif name == "gradcli":
+        import gradcli.api  # noqa: F401, PLC0415
+    values = {n: np.load(Path(folder) / f"{n}.npy") for n in NAMES}
+    found = CONTENDERS[name](values)
+    print(repr(float(found["loss"])))
+
+
+def bench_memory(folder: Path, repeats: int) -> dict:
+    want = float(numpy_by_hand(*(np.load(folder / f"{n}.npy") for n in NAMES))["loss"])
+    names = [n for n in CONTENDERS if n != "torch" or importlib.util.find_spec("torch")]
+    peaks: dict[str, list] = {n: [] for n in names}
+    with tempfile.TemporaryDirectory() as tmp:
+        def run(name):
+            out = Path(tmp) / "loss.txt"
+            with open(out, "w") as f:
+                peaks[name].append(peak_run([venv_python(), __file__, "--memory-child", name, str(folder)],
+                                            checkout_env(), stdout=f))
+            got = float(out.read_text())
+            if not np.isclose(got, want, rtol=1e-9):
+                raise SystemExit(f"{name}: loss {got!r}, NumPy by hand {want!r}")
+        alternate({n: (lambda n=n: run(n)) for n in names}, repeats, warmup=0)
+    peak = {n: median([p for _, p in peaks[n]]) for n in names}
+    wall = {n: median([w for w, _ in peaks[n]]) for n in names}
+    print(f"(c) peak resident memory of one forward+backward, a fresh process each, "
+          f"median of {repeats} alternating runs:")
+    for n in names:
+        print(f"    {n:8} {peak[n]:7.0f} MB  ({wall[n]:.2f} s wall, imports and loading included)")
+    ratio = peak["gradcli"] / peak["numpy"]
+    print(f"    gradcli / NumPy by hand: {verdict(ratio, TARGET_MEMORY)}")
+    if "torch" in peak:
+        print(f"    gradcli / PyTorch: {verdict(peak['gradcli'] / peak['torch'], 1.0)}")
+    return peak
+
+
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--memory-child":
+        memory_child(sys.argv[2], sys.argv[3])
+        return
+    blas = without_blas_variables()
+    use_checkout()  # gradcli from this checkout, in-process (the subprocesses: checkout_env)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="x 2048x256 instead of 16384x1024")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each (default 5)")
-    parser.add_argument("--only", choices=("api", "cli"), help="run one comparison")
+    parser.add_argument("--only", choices=("api", "cli", "memory"), help="run one comparison")
     opts = parser.parse_args()
     size = "small" if opts.small else "full"
     folder = make_data(size)
     rows, width = SIZES[size]
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; {blas}")
+    print(f"gradcli from {ROOT}; {load()}")
     print(f"MLP: x, t {rows}x{width}; W1, W2 {width}x{width}; b1, b2 {width}; float64")
-    if opts.only != "cli":
+    if opts.only in (None, "api"):
         bench_api(folder, opts.repeats)
-    if opts.only != "api":
+    if opts.only in (None, "cli"):
         bench_cli(folder, opts.repeats)
+    if opts.only in (None, "memory"):
+        bench_memory(folder, opts.repeats)
+    print(f"after: {load()}")
 
 
 if __name__ == "__main__":

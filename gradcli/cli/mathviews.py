@@ -260,12 +260,14 @@ def explain(program: Programs = None, file: ProgramFile = None, at: At = None, i
             output: Outputs = None, wrt: Wrt = None, gradient: Gradient = None, json: Json = False,
             dtype: Dtype = "float64", seed: Seed = 0, precision: Precision = 6):
     """The chain rule step by step: vᵀJ element by element, then the backward pass node by node."""
-    from ..core import backend  # noqa: PLC0415
+    from ..core import backend, engine  # noqa: PLC0415
     from ..views.explain import explain as run_explain  # noqa: PLC0415
     from ..views.explain import text
     opts = _common(locals())
     with backend.watch:
-        result = run_explain(computation(opts), gradient, precision)
+        with engine.keeping_values():  # it shows every node's value, read by a rule or not
+            comp = computation(opts)
+        result = run_explain(comp, gradient, precision)
     _warnings()
     if json:
         doc = dict(result)

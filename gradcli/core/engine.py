@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 
+from .. import collector
 from ..errors import GradcliError
 from . import backend, tensor
 from .ops import broadcast_to, sum_to
@@ -39,6 +40,18 @@ def recording(enabled: bool):
         yield
     finally:
         tensor.recording = old
+
+
+@contextlib.contextmanager
+def keeping_values():
+    """Nodes recorded inside keep their inputs' values whole, read by their rules or not: for
+    views that show every intermediate value (explain). Costs the memory PyTorch would not."""
+    old = tensor.dropping
+    tensor.dropping = False
+    try:
+        yield
+    finally:
+        tensor.dropping = old
 
 
 class _label:
@@ -155,25 +168,69 @@ def backward(outputs, cotangents, *, create_graph: bool = False, keep=()) -> dic
     nodes = graph(outputs)
     keep_ids = {t.index for t in keep}
     grads: dict[int, Tensor] = {}
-    with recording(create_graph):
+    watch = backend.watch
+    old_label = watch.label_override
+    with recording(create_graph), collector.paused():  # no cycles: see gradcli/collector.py
         for out, g in zip(outputs, cotangents):
             if g is None or not out.requires_grad:
                 continue
             g = g if g.shape == out.shape else broadcast_to(g, out.shape)
             grads[out.index] = grads[out.index] + g if out.index in grads else g
-        for t in reversed(nodes):
-            if t.op is None:
-                continue
-            g = grads.get(t.index) if t.index in keep_ids else grads.pop(t.index, None)
-            if g is None:
-                continue
-            with _label(t.op.grad_label):
-                for inp, gi in zip(t.inputs, vjp_rule(t, g)):
-                    if gi is None or not inp.requires_grad:
-                        continue
-                    gi = fit(gi, inp.shape)
-                    grads[inp.index] = grads[inp.index] + gi if inp.index in grads else gi
+        # Once per node, so the loop is written out: no context manager, no list per node, and
+        # in a first-order pass the products and sums of like tensors skip `apply` (`_times`).
+        first_order = not create_graph
+        try:
+            for t in reversed(nodes):
+                op = t.op
+                if op is None:
+                    continue
+                index = t.index
+                g = grads.get(index) if index in keep_ids else grads.pop(index, None)
+                if g is None:
+                    continue
+                watch.label_override = op.grad_label  # what a floating-point warning names
+                inputs = t.inputs
+                if op.partials is not None and first_order:
+                    for partial, inp in zip(op.partials, inputs):
+                        if inp.requires_grad:
+                            gi = _times(g, partial(t, *inputs), t)
+                            if gi is not None:
+                                _accumulate(grads, inp, gi)
+                    continue
+                for inp, gi in zip(inputs, vjp_rule(t, g)):
+                    if gi is not None and inp.requires_grad:
+                        _accumulate(grads, inp, gi)
+        finally:
+            watch.label_override = old_label
     return grads
+
+
+def _accumulate(grads: dict, inp: Tensor, gi: Tensor) -> None:
+    """Add gi, fitted to inp's shape, to the gradient gathered for inp so far."""
+    d, data = gi.data, inp.data
+    if gi.nd != inp.nd or d.shape != data.shape:
+        gi = fit(gi, inp.shape)
+        d = gi.data
+    index = inp.index
+    before = grads.get(index)
+    if before is None:
+        grads[index] = gi
+    elif not tensor.recording and before.nd == gi.nd and before.data.shape == d.shape \
+            and before.data.dtype == d.dtype and d.size < SCRATCH_ELEMENTS:
+        grads[index] = Tensor(before.data + d, gi.nd)  # like tensors, no history: add directly
+    else:
+        grads[index] = before + gi
+
+
+def _times(g: Tensor, p, node: Tensor) -> Tensor | None:
+    """g * p in a first-order pass: p a partial (a Tensor, a number, or None for no gradient)."""
+    if type(p) is Tensor:
+        d, pd = g.data, p.data
+        if g.nd == p.nd and d.shape == pd.shape and d.dtype == pd.dtype and d.size < SCRATCH_ELEMENTS:
+            return Tensor(d * pd, g.nd)  # like tensors, no history to record: multiply directly
+    elif type(p) is int and (p == 1 or p == -1):  # add, sub: the gradient passes through
+        return g if p == 1 else Tensor(-g.data, g.nd)
+    return _scale(g, p, node)
 
 
 def jvp(outputs, inputs, tangents, *, create_graph: bool = False) -> list:
@@ -187,7 +244,7 @@ def jvp(outputs, inputs, tangents, *, create_graph: bool = False) -> list:
     # A tangent no later node reads is dropped at once: on a batch of seeds each one is a big
     # array, and memory just freed is reused where a fresh array costs the kernel zeroing pages.
     readers = _readers(nodes, outputs)
-    with recording(create_graph):
+    with recording(create_graph), collector.paused():
         for t in nodes:
             if t.op is None or t.index in tang:
                 continue

@@ -14,6 +14,7 @@ graph search and no recursion.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -37,13 +38,21 @@ class Op:
     Either `partials` (elementwise ops: one function per input giving d ans / d input,
     from which both VJP and JVP follow) or explicit `vjp`/`jvp` rules (other ops).
     A rule receives Tensors, so the backward pass can itself be differentiated.
+
+    `saves` declares whose data the rules read (PyTorch's saved tensors): names of the
+    forward's array arguments and "ans" (the output), each either plain ("x": always read)
+    or "NAME for INPUT ..." (read only by the rules of those inputs: mul's "y for x", kept
+    only when x requires grad). A recorded node keeps the rest by identity and shape alone
+    (see `apply`), so intermediates no rule reads are freed during the forward pass. None,
+    the default, keeps everything: an op that declares nothing works as before.
     """
 
     __slots__ = ("name", "forward", "partials", "vjp", "jvp", "elementwise", "differentiable",
-                 "promote", "backward_name", "doc", "grad_label", "tangent_label")
+                 "promote", "backward_name", "doc", "grad_label", "tangent_label", "saves",
+                 "keep_if", "keep_rest", "ans_if")
 
     def __init__(self, name, forward, *, partials=None, vjp=None, jvp=None, elementwise=False,
-                 differentiable=True, promote=0, backward_name=None, doc=""):
+                 differentiable=True, promote=0, backward_name=None, doc="", saves=None):
         self.name = name
         self.forward = forward
         self.partials = partials
@@ -58,9 +67,52 @@ class Op:
         # what floating-point warnings name while a rule runs (made once: a pass uses them per node)
         self.grad_label = f"the gradient of {name}"
         self.tangent_label = f"the tangent of {name}"
+        self.declare(saves)
+
+    def declare(self, saves) -> None:
+        """Read the `saves` declaration into when each input's data and the output are kept:
+        keep_if[i] (and keep_rest, for the inputs past a variadic forward's named ones) and
+        ans_if are True (always), False (never) or a tuple of input positions (when one of
+        those requires grad). keep_if None: everything is kept."""
+        self.saves = saves
+        if saves is None:
+            self.keep_if, self.keep_rest, self.ans_if = None, True, True
+            return
+        names, rest = _array_arguments(self.forward)
+        found: dict[str, object] = {}
+        for entry in saves:
+            what, _, readers = entry.partition(" for ")
+            what = what.strip()
+            if what != "ans" and what not in names and what != rest:
+                raise ValueError(f"{self.name}: saves names {what!r}, which is not 'ans' or an "
+                                 f"argument of its forward ({', '.join(names)})")
+            if readers and not all(r in names for r in readers.split()):
+                raise ValueError(f"{self.name}: {entry!r} names an input its forward lacks")
+            found[what] = tuple(names.index(r) for r in readers.split()) if readers else True
+        self.keep_if = tuple(found.get(n, False) for n in names)
+        self.keep_rest = found.get(rest, False) if rest else False
+        self.ans_if = found.get("ans", False)
 
     def __repr__(self):
         return f"Op({self.name})"
+
+
+def _array_arguments(forward) -> tuple[list, str | None]:
+    """The names of forward(xp, *arrays, **params)'s array arguments, and its *rest's name."""
+    code = forward.__code__
+    names = list(code.co_varnames[1:code.co_argcount])
+    rest = code.co_varnames[code.co_argcount + code.co_kwonlyargcount] if code.co_flags & 0x04 else None
+    return names, rest
+
+
+def _wanted(rule, inputs) -> bool:
+    """Whether a keep_if / ans_if entry holds for a node of these inputs."""
+    if rule is True or rule is False:
+        return rule
+    for i in rule:
+        if inputs[i].requires_grad:
+            return True
+    return False
 
 
 class Tensor:
@@ -88,7 +140,8 @@ class Tensor:
 
     @property
     def shape(self) -> tuple:
-        return tuple(self.data.shape[self.data.ndim - self.nd:])
+        data = self.data
+        return data.shape if data.ndim == self.nd else tuple(data.shape[data.ndim - self.nd:])
 
     @property
     def size(self) -> int:
@@ -143,6 +196,39 @@ def constant(value, like: Tensor | None = None, dtype=None) -> Tensor:
     t = Tensor(xp.asarray(value, dtype=dtype), None)
     if isinstance(value, (int, float)):
         t.number = float(value)
+    return t
+
+
+# A program's number literals, made once per dtype: a statement in a loop-free program of 100,000
+# lines reads the same few numbers again and again, and making a constant costs more than the
+# arithmetic it takes part in. Shared Tensors are safe: a constant is never written into.
+_NUMBERS: dict = {}
+_NUMBERS_XP = None
+_NUMBERS_KEPT = 4096  # per dtype: a program of distinct numbers gets no cache, not a leak
+
+
+def number(value: float, dtype) -> Tensor:
+    """A constant for the Python float `value` in `dtype` (the program's float dtype), shared.
+
+    On NumPy its data is a NumPy scalar, not a 0-d array: that is what NumPy's own 0-d
+    arithmetic returns, and scalar arithmetic is several times faster.
+    """
+    global _NUMBERS_XP
+    xp = backend.xp
+    if xp is not _NUMBERS_XP:
+        _NUMBERS.clear()
+        _NUMBERS_XP = xp
+    table = _NUMBERS.get(dtype)
+    if table is None:
+        table = _NUMBERS[dtype] = {}
+    t = table.get(value)
+    if t is None:
+        t = constant(value, dtype=dtype)
+        if xp is np:
+            t.data = t.data[()]
+        # 0.0 and -0.0 are equal keys but different numbers; NaN is never found again
+        if value != 0 and value == value and len(table) < _NUMBERS_KEPT:
+            table[value] = t
     return t
 
 
@@ -246,25 +332,47 @@ def check_size(shape, what: str) -> None:
 
 
 def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
-    """Run a primitive on Tensors; record it for differentiation when an input needs it."""
-    ufunc = buffer = None
-    if op.elementwise and len(inputs) > 1:
-        first = inputs[-1].data.dtype
+    """Run a primitive on Tensors; record it for differentiation when an input needs it.
+
+    Called for every operation of a program and of every rule, so the common case (one dtype,
+    one shape) is checked with a few comparisons before anything general is done.
+    """
+    ufunc = None
+    small = False  # no input big enough to be kept without its data (see _saved)
+    if len(inputs) == 1:
+        first = inputs[0]
+        data = first.data
+        arrays = (data,)
+        lead = data.ndim - first.nd
+        small = data.size < STAND_IN_ELEMENTS
+    elif op.elementwise:
+        dtype = inputs[-1].data.dtype
         for t in inputs:  # one dtype throughout is the rule; checking it costs two comparisons
-            if t.data.dtype is not first and t.data.dtype != first:
+            if t.data.dtype is not dtype and t.data.dtype != dtype:
                 inputs = promote(inputs, op.promote)
                 break
-    arrays = [t.data for t in inputs]
-    lead = max([a.ndim - t.nd for a, t in zip(arrays, inputs)], default=0)
-    if op.elementwise and len(inputs) > 1:
-        if not _alike(inputs):
-            _check_broadcast(op, inputs)
-            arrays = _align(inputs)
+        first = inputs[0]
+        data = first.data
+        shape, nd = data.shape, first.nd
+        for t in inputs:  # a loop, not all(...): a generator costs more than the comparisons
+            if t.nd != nd or t.data.shape != shape:
+                _check_broadcast(op, inputs)
+                lead = max([t.data.ndim - t.nd for t in inputs])  # before lining the arrays up
+                arrays = _align(inputs)
+                break
+        else:
+            arrays = [t.data for t in inputs]
+            lead = data.ndim - nd
+            small = data.size < STAND_IN_ELEMENTS
         if not recording:
-            ufunc, buffer = _in_place(op, inputs, arrays)
-    watch = backend.watch
-    if watch.label_override is None:
-        watch.label = op.name
+            for t in inputs:
+                if t.reusable:  # a rule's temporary: maybe the result can live in its memory
+                    ufunc, buffer = _in_place(op, inputs, arrays)
+                    break
+    else:
+        arrays = [t.data for t in inputs]
+        lead = max([a.ndim - t.nd for a, t in zip(arrays, inputs)], default=0)
+    backend.watch.label = op.name  # what a floating-point warning names (a rule's label wins)
     try:
         ans = op.forward(backend.xp, *arrays, **params) if ufunc is None else ufunc(*arrays, out=buffer)
     except GradcliError:
@@ -273,12 +381,62 @@ def apply(op: Op, *inputs: Tensor, **params) -> Tensor:
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise GradcliError(f"{op.name} of shapes {shapes}: {exc}", kind="shape") from None
     out = Tensor(ans, ans.ndim - lead)
-    if recording and op.differentiable and any(t.requires_grad for t in inputs):
-        out.requires_grad = True
-        out.op = op
-        out.inputs = inputs
-        out.params = params
+    if recording and op.differentiable:
+        for t in inputs:
+            if t.requires_grad:
+                out.requires_grad = True
+                out.op = op
+                out.inputs = inputs if small or op.keep_if is None or not dropping else _saved(op, inputs)
+                out.params = params
+                break
     return out
+
+
+# -- what a recorded node keeps ------------------------------------------------------------------
+# A node holds its inputs for the graph's structure (identity, shape, dtype, requires_grad, their
+# own history) but their data only where its rules read it (Op.saves). Any other input it holds
+# as a stand-in without data, so an intermediate that no rule reads is freed as soon as the
+# program lets go of it, as PyTorch frees what no node saved. Off (`dropping`), every node keeps
+# its inputs whole: for views that show intermediate values (explain, graph).
+dropping = True
+# Below this many elements the data costs less than the stand-in: it is kept as it is.
+STAND_IN_ELEMENTS = 1 << 12
+
+
+def _saved(op: Op, inputs) -> tuple:
+    """The inputs as a node of op keeps them: each one whole, or its stand-in."""
+    stored = None
+    keep_if, count = op.keep_if, len(op.keep_if)
+    for i, t in enumerate(inputs):
+        rule = keep_if[i] if i < count else op.keep_rest
+        if rule is True or (rule is not False and _wanted(rule, inputs)):
+            continue
+        if t.data.size < STAND_IN_ELEMENTS:
+            continue
+        source = t.op
+        if source is not None and (source.keep_if is None or _wanted(source.ans_if, t.inputs)):
+            continue  # the node that made it reads its own output: the data stays anyway
+        if stored is None:
+            stored = list(inputs)
+        stored[i] = stand_in(t)
+    return inputs if stored is None else tuple(stored)
+
+
+def stand_in(t: Tensor) -> Tensor:
+    """t without its data: the same node (index, history, logical shape, dtype), holding a
+    placeholder array of t's shape that costs one element (a read gives NaN, or 0 for integers)."""
+    s = Tensor.__new__(Tensor)
+    s.data = placeholder(t.data)
+    s.nd, s.requires_grad, s.index, s.number, s.reusable = t.nd, t.requires_grad, t.index, t.number, False
+    s.op, s.inputs, s.params = t.op, t.inputs, t.params
+    return s
+
+
+def placeholder(data):
+    """An array of data's shape and dtype that holds one element (a broadcast view)."""
+    xp = backend.xp
+    fill = math.nan if category(data.dtype) == FLOATING else 0
+    return xp.broadcast_to(xp.asarray(fill, dtype=data.dtype), tuple(data.shape))
 
 
 # -- dtypes ------------------------------------------------------------------------------------
@@ -356,5 +514,7 @@ def graph(outputs) -> list[Tensor]:
         if t.index in seen:
             continue
         seen[t.index] = t
-        stack.extend(p for p in t.inputs if p.requires_grad and p.index not in seen)
+        for p in t.inputs:  # a loop, not a generator: this runs once per node of the graph
+            if p.requires_grad and p.index not in seen:
+                stack.append(p)
     return [seen[i] for i in sorted(seen)]

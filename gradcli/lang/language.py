@@ -8,6 +8,7 @@ an explicit stack, so a 100,000-term sum is as safe as a short one.
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import re
 import sys
@@ -15,6 +16,7 @@ import threading
 import warnings
 from dataclasses import dataclass, field
 
+from .. import collector
 from ..errors import GradcliError
 from ..limits import MAX_NAME_LENGTH, MAX_PROGRAM_BYTES, MAX_STATEMENTS
 
@@ -70,7 +72,7 @@ FORBIDDEN = {
 }
 
 
-@dataclass
+@dataclass(slots=True)  # a long program holds 100,000 of them
 class Statement:
     kind: str  # "assign", "update" (x op= v), "setitem" (x[i] = v), "expr" (bare, last)
     target: str | None
@@ -97,6 +99,12 @@ def load(text: str, what: str = "program") -> tuple[ast.Module, Source]:
 
     Shared by pure programs (below) and scripts (lang/script), which then apply their own allowlist.
     """
+    text, source = _prepare(text, what)
+    return _ast_parse(text, source), source
+
+
+def _prepare(text: str, what: str = "program") -> tuple[str, Source]:
+    """The size limit, line ends as Python reads them, and the encoding check: text and its lines."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PROGRAM_BYTES:
         raise GradcliError(f"the {what} is longer than the limit of {MAX_PROGRAM_BYTES:,} bytes",
                            kind="limit")
@@ -104,7 +112,7 @@ def load(text: str, what: str = "program") -> tuple[ast.Module, Source]:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     source = Source(text, text.split("\n"))
     _check_encodable(text, source)
-    return _ast_parse(text, source), source
+    return text, source
 
 
 class Positions:
@@ -113,9 +121,10 @@ class Positions:
     def __init__(self, source: Source):
         self.source = source
         self._ascii: dict[int, bool] = {}  # per line: byte offsets are character offsets
+        self.line_offset = 0  # where the text given to ast.parse starts (one line of a long program)
 
     def of(self, node) -> tuple[int, int]:
-        line = getattr(node, "lineno", 1)
+        line = getattr(node, "lineno", 1) + self.line_offset
         col = getattr(node, "col_offset", 0)
         # Checked once per line: re-encoding a long line for each of its nodes is quadratic.
         if line not in self._ascii:
@@ -135,21 +144,35 @@ class Positions:
 
 def parse(text: str) -> tuple[list[Statement], Source]:
     """Check the limits, parse, allowlist and compile a program."""
-    tree, source = load(text)
-    if len(tree.body) > MAX_STATEMENTS:
-        raise GradcliError(f"the program has {len(tree.body):,} statements, over the limit of "
+    text, source = _prepare(text)
+    with collector.paused():  # no cycles here, and many objects: see gradcli/collector.py
+        statements = _compile_lines(text, source)
+        if statements is None:
+            statements = _compile_whole(text, source)
+    return statements, source
+
+
+def _compile_whole(text: str, source: Source) -> list[Statement]:
+    """The whole text through ast.parse, then the allowlist walk: every error, in its order."""
+    tree = _ast_parse(text, source)
+    body = tree.body
+    if len(body) > MAX_STATEMENTS:
+        raise GradcliError(f"the program has {len(body):,} statements, over the limit of "
                            f"{MAX_STATEMENTS:,}", kind="limit")
+    del tree
     compiler = _Compiler(source)
     statements = []
-    for i, node in enumerate(tree.body):
-        stmt = compiler.statement(node, last=i == len(tree.body) - 1)
+    last = len(body) - 1
+    for i in range(len(body)):
+        node, body[i] = body[i], None  # each statement's tree is freed once it is compiled
+        stmt = compiler.statement(node, last=i == last)
         if isinstance(stmt, list):  # a, b = ... unpacks into one statement per name
             statements.extend(stmt)
         elif stmt is not None:
             statements.append(stmt)
     if not statements:
         raise GradcliError("the program is empty", kind="syntax")
-    return statements, source
+    return statements
 
 
 def _check_encodable(text: str, source: Source) -> None:
@@ -263,15 +286,22 @@ class _Compiler:
     def __init__(self, source: Source):
         self.source = source
         self.bound: set[str] = set()
-        positions = Positions(source)
-        self.pos, self.error = positions.of, positions.error
+        self.positions = Positions(source)
+        self.pos, self.error = self.positions.of, self.positions.error
 
     def check_name(self, node, name: str) -> None:
+        wrong = self.bad_name(name)
+        if wrong:
+            raise self.error(node, *wrong)
+
+    @staticmethod
+    def bad_name(name: str) -> tuple | None:
+        """(message, kind) for a name a program may not use, else None."""
         if name.startswith("__") or name.endswith("__"):
-            raise self.error(node, f"names with double underscores are not allowed: {name[:40]}")
+            return f"names with double underscores are not allowed: {name[:40]}", "syntax"
         if len(name) > MAX_NAME_LENGTH:
-            raise self.error(node, f"a name is longer than the limit of {MAX_NAME_LENGTH} characters",
-                             "limit")
+            return f"a name is longer than the limit of {MAX_NAME_LENGTH} characters", "limit"
+        return None
 
     # -- statements ---------------------------------------------------------------------------
     def statement(self, node, last: bool) -> Statement | None:
@@ -429,12 +459,8 @@ class _Compiler:
 
     def constant(self, node: ast.Constant):
         value = node.value
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2 ** 63:
-            # Past any size or index: a float, as every other number (inf beyond float64's range).
-            try:
-                return float(value)
-            except OverflowError:
-                return math.inf if value > 0 else -math.inf
+        if isinstance(value, int) and not isinstance(value, bool):
+            return _int_constant(value)
         if value is Ellipsis or value is None or isinstance(value, (bool, int, float, str)):
             if isinstance(value, str) and len(value) > MAX_NAME_LENGTH:
                 raise self.error(node, "a string argument is too long", "limit")
@@ -492,7 +518,7 @@ class _Compiler:
 
     def power_text(self, node: ast.BinOp) -> str:
         """x**2 for x^2, (x+1)**2 for (x+1)^2: the text on either side of the ^, as typed."""
-        text = self.source.line(node.lineno)
+        text = self.source.line(node.lineno + self.positions.line_offset)
         if not text.isascii():  # ast counts bytes; the plain form is as good
             return "a**b"
         caret = text.find("^", node.left.end_col_offset, node.right.col_offset)
@@ -514,6 +540,17 @@ class _Compiler:
             raise self.error(node, f"the attribute .{node.attr} is not supported "
                              f"(allowed: {', '.join(sorted(ATTRIBUTES))}, and method calls)")
         work += [("emit", ("attribute", node.attr, pos), False), ("visit", node.value, False)]
+
+
+def _int_constant(value: int):
+    """An integer literal as a program sees it: past any size or index (2**63 and more), a float,
+    as every other number (inf beyond float64's range)."""
+    if abs(value) >= 2 ** 63:
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    return value
 
 
 def function_name(parts: list[str]) -> tuple[str, str]:
@@ -542,3 +579,356 @@ def _op_symbol(op) -> str:
     return {ast.Mod: "%", ast.FloorDiv: "//", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
             ast.BitAnd: "&", ast.BitXor: "^", ast.Not: "not", ast.Invert: "~", ast.Is: "is",
             ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}.get(type(op), type(op).__name__)
+
+
+# -- the fast path: one line, one simple statement, without Python's ast ---------------------------
+# A long program is mostly lines like `h3 = tanh(h2 @ W + b) * 0.5`. Python's ast.parse builds
+# several objects per token for them, and the allowlist walk above visits each: together they
+# took most of a 100,000-statement program's time and memory. When the text is simple (every line
+# a whole logical line: no strings, comments, backslashes, indentation or brackets left open), a
+# line `name = expression` or `name op= expression` over names, numbers, arithmetic, parentheses,
+# calls, methods and attributes is compiled here straight from its tokens, into exactly the
+# instructions the walk makes (tests/test_fast_lines.py compares the two on every sample program
+# and on generated ones). Any other line goes through ast.parse alone, and any error sends the
+# whole text through the whole-text path, so that messages and their order are unchanged.
+
+_TOKEN = re.compile(r"""[ \t]*(?:
+    (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<number>(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<op>\*\*=?|//=?|[-+*/@%]=?|[(),.=])
+)""", re.VERBOSE)
+_AUGMENTED = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div", "**=": "pow", "@=": "matmul",
+              "//=": "floor_divide", "%=": "remainder"}
+_ADDITIVE = {"+": "add", "-": "sub"}
+_MULTIPLICATIVE = {"*": "mul", "/": "div", "@": "matmul", "%": "remainder", "//": "floor_divide"}
+_NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
+# Keywords and soft keywords (match, case, _, type) are left to Python's parser.
+_NOT_NAMES = frozenset(keyword.kwlist + getattr(keyword, "softkwlist", [])) - set(_NAMED_CONSTANTS)
+_MAX_LINE_TOKENS = 256  # longer lines go through ast.parse (this also bounds the recursion here)
+_MAX_DIGITS = 100
+
+
+class _NotFast(Exception):
+    """The line is outside the fast subset: ast.parse compiles it."""
+
+
+def _simple_lines(text: str) -> list[str] | None:
+    """The lines of text, if each one is a whole logical line (see above); else None."""
+    if "\\" in text or "#" in text or "'" in text or '"' in text or "\f" in text or "\v" in text:
+        return None
+    lines = text.split("\n")
+    for line in lines:
+        if line[:1] in (" ", "\t"):
+            if line.strip():
+                return None  # indented: a block, or a continuation
+            continue
+        if "(" in line or ")" in line or "[" in line or "]" in line or "{" in line or "}" in line:
+            depth = 0
+            for ch in line:
+                if ch in "([{":
+                    depth += 1
+                elif ch in ")]}":
+                    depth -= 1
+                    if depth < 0:
+                        return None
+            if depth:
+                return None
+    return lines
+
+
+def _number(text: str):
+    """A number token's value, as the walk's `constant` gives it."""
+    if len(text) > _MAX_DIGITS:
+        raise _NotFast
+    if "." in text or "e" in text or "E" in text:
+        return float(text)
+    if text[0] == "0" and text.strip("0"):
+        raise _NotFast  # 007: Python's error
+    return _int_constant(int(text))
+
+
+class _Line:
+    """Recursive descent over one line's tokens (Python's precedence), emitting the postfix
+    instructions of the walk as it goes: the same instructions, positions and reads."""
+
+    __slots__ = ("compiler", "tokens", "at", "line", "code", "reads", "grad_call", "specials",
+                 "meaning")
+
+    def __init__(self, compiler: "_Compiler", text: str, line: int):
+        tokens = []
+        end = len(text.rstrip(" \t"))
+        at = 0
+        match = _TOKEN.match
+        while at < end:
+            m = match(text, at)
+            if m is None:
+                raise _NotFast
+            kind = m.lastgroup
+            start, at = m.start(kind), m.end()
+            if kind == "number" and at < len(text) and (text[at].isalnum() or text[at] in "_."):
+                raise _NotFast  # 2x, 1.real, 1_000, 0x1f, 3j: Python's reading, or its error
+            tokens.append((kind, m.group(kind), start))
+            if len(tokens) > _MAX_LINE_TOKENS:
+                raise _NotFast
+        tokens.append(("end", "", end))
+        self.compiler, self.tokens, self.at, self.line = compiler, tokens, 0, line
+        self.code: list = []
+        self.reads: list = []
+        self.grad_call = None  # (index of the last call instruction, whether requires_grad=True)
+        self.specials: set = set()  # names whose reading depends on what the program has bound
+        # ((name, bound then), ...) for those names, as the line found them: its instructions hold
+        # for as long as they are bound (or not) as then
+        self.meaning = ()
+
+    def peek(self) -> str:
+        return self.tokens[self.at][1]
+
+    def take(self, value: str) -> None:
+        if self.tokens[self.at][1] != value:
+            raise _NotFast
+        self.at += 1
+
+    def name(self, value: str) -> str:
+        if value in _NOT_NAMES or value in _NAMED_CONSTANTS or self.compiler.bad_name(value):
+            raise _NotFast
+        return value
+
+    # -- a statement ----------------------------------------------------------------------------
+    def statement(self) -> Statement:
+        kind, target, column = self.tokens[0]
+        assign = self.tokens[1][1]
+        if kind != "name" or (assign != "=" and assign not in _AUGMENTED):
+            raise _NotFast
+        self.name(target)
+        self.at = 2
+        self.expression()
+        if self.tokens[self.at][0] != "end":
+            raise _NotFast
+        line, code, reads = self.line, self.code, self.reads
+        reads.sort(key=lambda r: (r[1], r[2]))
+        bound = self.compiler.bound
+        if target in LIBRARY_OF_ROOT or target in UNKNOWN_MODULES:
+            self.specials.add(target)
+        self.meaning = tuple((name, name in bound) for name in sorted(self.specials))
+        bound.add(target)
+        if assign == "=":
+            requires_grad = self.grad_call is not None and self.grad_call[0] == len(code) - 1 \
+                and self.grad_call[1]
+            return Statement("assign", target, code, None, None, line, column + 1, reads, requires_grad)
+        return Statement("update", target, code, None, _AUGMENTED[assign], line, column + 1,
+                         [(target, line, column + 1)] + reads)
+
+    # -- expressions ----------------------------------------------------------------------------
+    def expression(self) -> int:
+        """+ and -; returns the column where the expression starts, its parentheses included."""
+        start = self.term()
+        while self.tokens[self.at][0] == "op" and self.peek() in _ADDITIVE:
+            op = _ADDITIVE[self.peek()]
+            self.at += 1
+            self.term()
+            self.code.append(("binop", op, (self.line, start + 1)))
+        return start
+
+    def term(self) -> int:
+        """* / // % @"""
+        start = self.factor()[0]
+        while self.tokens[self.at][0] == "op" and self.peek() in _MULTIPLICATIVE:
+            op = _MULTIPLICATIVE[self.peek()]
+            self.at += 1
+            self.factor()
+            self.code.append(("binop", op, (self.line, start + 1)))
+        return start
+
+    def factor(self) -> tuple[int, bool]:
+        """Unary + and -: (start column, whether the operand is a bare number, which - folds)."""
+        kind, value, column = self.tokens[self.at]
+        if kind == "op" and (value == "-" or value == "+"):
+            self.at += 1
+            if self.factor()[1] and value == "-":
+                self.code[-1] = ("const", -self.code[-1][1], (self.line, column + 1))
+            else:
+                self.code.append(("unary", "neg" if value == "-" else "pos", (self.line, column + 1)))
+            return column, False
+        start, number = self.primary()
+        if self.tokens[self.at][0] == "op" and self.peek() == "**":
+            self.at += 1
+            self.factor()
+            self.code.append(("binop", "pow", (self.line, start + 1)))
+            return start, False
+        return start, number
+
+    def primary(self) -> tuple[int, bool]:
+        kind, value, column = self.tokens[self.at]
+        if kind == "end":
+            raise _NotFast
+        self.at += 1
+        following = self.peek()
+        if kind == "number":
+            if following == "(" or following == ".":
+                raise _NotFast
+            self.code.append(("const", _number(value), (self.line, column + 1)))
+            return column, True
+        if kind == "name":
+            if value in _NAMED_CONSTANTS:
+                if following == "(" or following == ".":
+                    raise _NotFast
+                self.code.append(("const", _NAMED_CONSTANTS[value], (self.line, column + 1)))
+                return column, False
+            self.named(value, column)
+            return column, False
+        if value != "(" or following == ")":
+            raise _NotFast
+        inner = self.at
+        self.expression()
+        if self.peek() == ",":
+            raise _NotFast  # a tuple
+        # parentheses make no node: ((2)) is a number to the walk, ((x)) a name
+        bare = [t for t in self.tokens[inner:self.at] if t[1] != "(" and t[1] != ")"]
+        single = bare[0][0] if len(bare) == 1 else None
+        self.take(")")
+        if self.peek() == "(" or self.peek() == ".":
+            if single == "name":
+                raise _NotFast  # (torch).sin(x) is a module path to the walk, (f)(x) a call
+            self.trailers(column)
+            return column, False
+        return column, single == "number"
+
+    def named(self, name: str, column: int) -> None:
+        """A name, or a call of a function (a name or a module path), and what follows them."""
+        compiler = self.compiler
+        if name in LIBRARY_OF_ROOT or name in UNKNOWN_MODULES:
+            self.specials.add(name)
+        tokens = self.tokens
+        parts, at = [name], self.at
+        while tokens[at][1] == "." and tokens[at + 1][0] == "name":
+            parts.append(tokens[at + 1][1])
+            at += 2
+        if len(parts) > 1 and parts[0] not in compiler.bound and \
+                (parts[0] in LIBRARY_OF_ROOT or parts[0] in UNKNOWN_MODULES):
+            if parts[0] in UNKNOWN_MODULES or len(parts) > MAX_MODULE_PATH or tokens[at][1] != "(":
+                raise _NotFast  # an unknown module, a long chain, or a constant (torch.pi)
+            for part in parts:
+                self.name(part)
+            self.at = at
+            self.call(*function_name(parts), column, "call")
+        elif self.peek() == "(":
+            self.call(self.name(name), "torch", column, "call")
+        else:
+            self.name(name)
+            self.reads.append((name, self.line, column + 1))
+            self.code.append(("name", name, (self.line, column + 1)))
+        self.trailers(column)
+
+    def trailers(self, column: int) -> None:
+        """.method(...) and .attribute after a value that starts at `column`."""
+        tokens = self.tokens
+        while tokens[self.at][1] == ".":
+            kind, attr, _ = tokens[self.at + 1]
+            if kind != "name":
+                raise _NotFast
+            self.name(attr)
+            self.at += 2
+            if self.peek() == "(":
+                self.call(attr, "torch", column, "method")
+            elif attr in ATTRIBUTES:
+                self.code.append(("attribute", attr, (self.line, column + 1)))
+            else:
+                raise _NotFast
+        if self.peek() == "(":
+            raise _NotFast  # the call of a call's result
+
+    def call(self, name: str, library: str, column: int, kind: str) -> None:
+        """( arguments ): the positional ones, then name=value; emits them, then the call."""
+        self.take("(")
+        tokens = self.tokens
+        nargs, kwnames, requires_grad = 0, [], False
+        while self.peek() != ")":
+            kind_, value, _ = tokens[self.at]
+            if kind_ == "name" and tokens[self.at + 1][1] == "=":
+                if value in kwnames:
+                    raise _NotFast
+                self.name(value)
+                self.at += 2
+                before = len(self.code)
+                self.expression()
+                kwnames.append(value)
+                if value == "requires_grad" and len(self.code) == before + 1:
+                    requires_grad = self.code[-1][0] == "const" and self.code[-1][1] is True
+            elif kwnames or (kind_ == "op" and (value == "*" or value == "**")):
+                raise _NotFast  # positional after keyword, * and ** unpacking: ast says why
+            else:
+                self.expression()
+                nargs += 1
+            if self.peek() == ",":
+                self.at += 1
+            elif self.peek() != ")":
+                raise _NotFast
+        self.at += 1
+        self.code.append((kind, (name, nargs, tuple(kwnames), library), (self.line, column + 1)))
+        self.grad_call = (len(self.code) - 1, requires_grad)
+
+
+def _compile_lines(text: str, source: Source) -> list[Statement] | None:
+    """The program line by line (the fast path above, or ast.parse of that line alone), when its
+    text is simple; None when it is not, or on any error (the whole-text path then reports it).
+
+    A line seen before is not compiled again: its statement is copied with the new line number
+    (a long program repeats its lines), unless a name it reads or calls through has changed
+    meaning since (pi, torch... bound by the program in between)."""
+    lines = _simple_lines(text)
+    if lines is None:
+        return None
+    compiler = _Compiler(source)
+    statements: list[Statement] = []
+    seen: dict[str, tuple] = {}  # line text -> (statement at line 1, its names whose meaning depends on bindings)
+    bound = compiler.bound
+    count = 0
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=None)
+    if last is None:
+        return None
+    try:
+        for i, line in enumerate(lines):
+            known = seen.get(line)
+            if known is not None and (not known[1] or all((n in bound) == was for n, was in known[1])):
+                statements.append(_moved(known[0], i + 1))
+                bound.add(known[0].target)
+                count += 1
+                continue
+            if not line.strip():
+                continue
+            try:
+                fast = _Line(compiler, line, 1)
+                stmt = fast.statement()
+                statements.append(_moved(stmt, i + 1) if i else stmt)
+                if len(seen) < _SEEN_LINES:
+                    seen[line] = (stmt, fast.meaning)
+                count += 1
+                continue
+            except _NotFast:
+                pass
+            body = _quiet_parse(line).body
+            count += len(body)
+            compiler.positions.line_offset = i
+            for k, node in enumerate(body):
+                stmt = compiler.statement(node, last=i == last and k == len(body) - 1)
+                if isinstance(stmt, list):
+                    statements.extend(stmt)
+                elif stmt is not None:
+                    statements.append(stmt)
+            compiler.positions.line_offset = 0
+            if count > MAX_STATEMENTS:
+                return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError, GradcliError):
+        return None
+    return statements if statements and count <= MAX_STATEMENTS else None
+
+
+_SEEN_LINES = 1 << 14  # distinct lines remembered (a program of distinct lines gains nothing)
+
+
+def _moved(stmt: Statement, line: int) -> Statement:
+    """stmt, compiled at line 1, as it is at `line`: every position moved there."""
+    code = [(kind, arg, (line, pos[1])) for kind, arg, pos in stmt.code]
+    reads = [(name, line, column) for name, _, column in stmt.reads]
+    return Statement(stmt.kind, stmt.target, code, None, stmt.op, line, stmt.column, reads,
+                     stmt.requires_grad)

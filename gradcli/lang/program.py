@@ -11,9 +11,10 @@ import copy
 import math
 from dataclasses import dataclass
 
+from .. import collector
 from ..core import ops
 from ..core.ops.index import is_advanced, positions
-from ..core.tensor import PRIMITIVES, Tensor, apply, astype, is_floating, promote
+from ..core.tensor import PRIMITIVES, Tensor, apply, astype, is_floating, number, promote
 from ..errors import GradcliError
 from . import functions
 from .functions import Context, DType, ValuesIndices, to_tensor
@@ -124,12 +125,14 @@ class Program:
                 raise GradcliError(f"no value for the input {name!r}: give one with --at {name}=...",
                                    kind="input", line=info.line, column=info.column,
                                    source=self.source.line(info.line), hint=_spelling_hint(name))
-        for stmt in self.statements:
-            try:
-                self._execute(stmt, env, ctx, values, leaf)
-            except RecursionError:
-                raise GradcliError("the statement is nested too deeply", kind="limit", line=stmt.line,
-                                   column=stmt.column, source=self.source.line(stmt.line)) from None
+        with collector.paused():  # a graph holds no cycles: see gradcli/collector.py
+            for stmt in self.statements:
+                try:
+                    self._execute(stmt, env, ctx, values, leaf)
+                except RecursionError:
+                    raise GradcliError("the statement is nested too deeply", kind="limit",
+                                       line=stmt.line, column=stmt.column,
+                                       source=self.source.line(stmt.line)) from None
         for name, value in list(env.items()):  # what stayed a pair, an integer or a shape: a tensor
             if not isinstance(value, Tensor):
                 env[name] = self._final(ctx, name, value)
@@ -158,7 +161,9 @@ class Program:
             env[stmt.target] = leaf(stmt.target, value) if leaf else value
             return
         value = self.evaluate(stmt.code, env, ctx)
-        if stmt.kind in ("assign", "expr"):
+        if type(value) is Tensor and stmt.kind == "assign":  # the common case: nothing to convert
+            env[stmt.target] = value
+        elif stmt.kind in ("assign", "expr"):
             env[stmt.target] = self._at(stmt, lambda: _bindable(ctx, value, stmt, self.source))
         elif stmt.kind == "update":
             env[stmt.target] = self._at(stmt, lambda: _binop(ctx, stmt.op, env[stmt.target], value))
@@ -179,13 +184,10 @@ class Program:
         """Run postfix instructions; errors get the position of the instruction that failed."""
         stack: list = []
         push, pop = stack.append, stack.pop
-        ins = None
+        pos = None
         try:
-            for ins in code:
-                kind, arg, _ = ins
-                if kind == "const":
-                    push(arg)
-                elif kind == "name":
+            for kind, arg, pos in code:  # the commonest instructions are tested first
+                if kind == "name":
                     if arg in env:
                         push(env[arg])
                     elif arg in CONSTANTS:
@@ -195,19 +197,28 @@ class Program:
                 elif kind == "binop":
                     right = pop()
                     push(_binop(ctx, arg, pop(), right))
+                elif kind == "const":
+                    push(arg)
+                elif kind == "call" or kind == "method":
+                    name, nargs, kwnames, library = arg
+                    if kwnames:
+                        kwargs = dict(zip(kwnames, stack[-len(kwnames):]))
+                        del stack[-len(kwnames):]
+                    else:
+                        kwargs = {}
+                    if nargs:
+                        args = stack[-nargs:]
+                        del stack[-nargs:]
+                    else:
+                        args = []
+                    if kind == "method":
+                        args.insert(0, pop())
+                    push(_call(ctx, name, library, args, kwargs, kind == "method"))
                 elif kind == "unary":
                     push(_unary(ctx, arg, pop()))
                 elif kind == "compare":
                     operands = [pop() for _ in range(len(arg) + 1)][::-1]
                     push(_compare(ctx, arg, operands))
-                elif kind == "call" or kind == "method":
-                    name, nargs, kwnames, library = arg
-                    kwvalues = [pop() for _ in kwnames][::-1]
-                    args = [pop() for _ in range(nargs)][::-1]
-                    if kind == "method":
-                        args.insert(0, pop())
-                    push(_call(ctx, name, library, args, dict(zip(kwnames, kwvalues)),
-                               kind == "method"))
                 elif kind == "attribute":
                     push(_attribute(ctx, arg, pop()))
                 elif kind == "module_constant":
@@ -226,7 +237,7 @@ class Program:
                 else:  # pragma: no cover - the compiler emits nothing else
                     raise AssertionError(kind)
         except GradcliError as exc:
-            line, column = ins[2]
+            line, column = pos
             raise exc.at(line, column, self.source.line(line)) from None
         return stack[-1]
 
@@ -245,7 +256,22 @@ _INTEGER_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lam
                 "floor_divide": lambda a, b: a // b, "remainder": lambda a, b: a % b}
 
 
+# Operators that apply their primitive to two tensors as they are (matmul promotes first, and
+# div makes integer operands floating).
+_DIRECT = {"add", "sub", "mul", "pow", "remainder", "floor_divide"}
+
+
 def _binop(ctx, op: str, a, b):
+    # The common case first: tensors, and float literals (always of the program's float dtype).
+    ta, tb = type(a), type(b)
+    if (ta is Tensor or ta is float) and (tb is Tensor or tb is float) and op in _DIRECT \
+            and (ta is Tensor or tb is Tensor):
+        return apply(PRIMITIVES[op], a if ta is Tensor else number(a, ctx.dtype),
+                     b if tb is Tensor else number(b, ctx.dtype))
+    return _binop_general(ctx, op, a, b)
+
+
+def _binop_general(ctx, op: str, a, b):
     if _is_int(a) and _is_int(b) and op in _INTEGER_OPS and (b != 0 or op in ("add", "sub", "mul")):
         result = _INTEGER_OPS[op](a, b)
         if abs(result) < 2 ** 53:  # small integer arithmetic stays exact (indices, sizes)

@@ -39,7 +39,8 @@ def _bce_dt(ans, x, t):
 
 
 binary("binary_cross_entropy", _bce_forward, _bce_dx, _bce_dt, backward_name="BinaryCrossEntropyBackward0",
-       doc="elementwise -(t log x + (1 - t) log(1 - x)), each log clamped at -100")
+       doc="elementwise -(t log x + (1 - t) log(1 - x)), each log clamped at -100",
+       saves=("x", "t for x"))
 
 
 def binary_cross_entropy(x, t):

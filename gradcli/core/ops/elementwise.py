@@ -11,11 +11,13 @@ from .table import _call, defop
 # Elementwise, one input. partial: d ans / d x.
 # ------------------------------------------------------------------------------------------
 
-def unary(name, forward, partial=None, *, backward_name=None, doc=""):
-    """An elementwise op of one input; partial=None means a zero gradient (floor, sign...)."""
+def unary(name, forward, partial=None, *, saves=None, backward_name=None, doc=""):
+    """An elementwise op of one input; partial=None means a zero gradient (floor, sign...).
+    saves: what the partial reads, "x" or "ans" (see Op; None keeps both)."""
     if partial is None:
-        return defop(name, forward, elementwise=True, differentiable=False, doc=doc)
-    return defop(name, forward, partials=(partial,), backward_name=backward_name, doc=doc)
+        return defop(name, forward, elementwise=True, differentiable=False, saves=(), doc=doc)
+    return defop(name, forward, partials=(partial,), backward_name=backward_name, doc=doc,
+                 saves=saves)
 
 
 neg = _call("neg")
@@ -36,27 +38,29 @@ def _sigmoid(xp, x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-unary("neg", lambda xp, x: -x, lambda ans, x: -1)
-unary("exp", lambda xp, x: xp.exp(x), lambda ans, x: ans)
-unary("expm1", lambda xp, x: xp.expm1(x), lambda ans, x: ans + 1)
-unary("log", lambda xp, x: xp.log(x), lambda ans, x: 1 / x)
-unary("log1p", lambda xp, x: xp.log1p(x), lambda ans, x: 1 / (x + 1))
-unary("log2", lambda xp, x: xp.log2(x), lambda ans, x: 1 / (x * math.log(2)))
-unary("log10", lambda xp, x: xp.log10(x), lambda ans, x: 1 / (x * math.log(10)))
-unary("sqrt", lambda xp, x: xp.sqrt(x), lambda ans, x: 0.5 / ans)
-unary("sin", lambda xp, x: xp.sin(x), lambda ans, x: cos(x))
-unary("cos", lambda xp, x: xp.cos(x), lambda ans, x: -sin(x))
-unary("tan", lambda xp, x: xp.tan(x), lambda ans, x: temporary(ans * ans) + 1)
-unary("asin", lambda xp, x: xp.asin(x), lambda ans, x: 1 / sqrt(1 - x * x))
-unary("acos", lambda xp, x: xp.acos(x), lambda ans, x: -1 / sqrt(1 - x * x))
-unary("atan", lambda xp, x: xp.atan(x), lambda ans, x: 1 / temporary(temporary(x * x) + 1))
-unary("sinh", lambda xp, x: xp.sinh(x), lambda ans, x: cosh(x))
-unary("cosh", lambda xp, x: xp.cosh(x), lambda ans, x: sinh(x))
-unary("tanh", lambda xp, x: xp.tanh(x), lambda ans, x: 1 - temporary(ans * ans))
-unary("abs", lambda xp, x: xp.abs(x), lambda ans, x: sign(x))  # sign(0) = 0: abs'(0) = 0
+unary("neg", lambda xp, x: -x, lambda ans, x: -1, saves=())
+unary("exp", lambda xp, x: xp.exp(x), lambda ans, x: ans, saves=("ans",))
+unary("expm1", lambda xp, x: xp.expm1(x), lambda ans, x: ans + 1, saves=("ans",))
+unary("log", lambda xp, x: xp.log(x), lambda ans, x: 1 / x, saves=("x",))
+unary("log1p", lambda xp, x: xp.log1p(x), lambda ans, x: 1 / (x + 1), saves=("x",))
+unary("log2", lambda xp, x: xp.log2(x), lambda ans, x: 1 / (x * math.log(2)), saves=("x",))
+unary("log10", lambda xp, x: xp.log10(x), lambda ans, x: 1 / (x * math.log(10)), saves=("x",))
+unary("sqrt", lambda xp, x: xp.sqrt(x), lambda ans, x: 0.5 / ans, saves=("ans",))
+unary("sin", lambda xp, x: xp.sin(x), lambda ans, x: cos(x), saves=("x",))
+unary("cos", lambda xp, x: xp.cos(x), lambda ans, x: -sin(x), saves=("x",))
+unary("tan", lambda xp, x: xp.tan(x), lambda ans, x: temporary(ans * ans) + 1, saves=("ans",))
+unary("asin", lambda xp, x: xp.asin(x), lambda ans, x: 1 / sqrt(1 - x * x), saves=("x",))
+unary("acos", lambda xp, x: xp.acos(x), lambda ans, x: -1 / sqrt(1 - x * x), saves=("x",))
+unary("atan", lambda xp, x: xp.atan(x), lambda ans, x: 1 / temporary(temporary(x * x) + 1),
+      saves=("x",))
+unary("sinh", lambda xp, x: xp.sinh(x), lambda ans, x: cosh(x), saves=("x",))
+unary("cosh", lambda xp, x: xp.cosh(x), lambda ans, x: sinh(x), saves=("x",))
+unary("tanh", lambda xp, x: xp.tanh(x), lambda ans, x: 1 - temporary(ans * ans), saves=("ans",))
+unary("abs", lambda xp, x: xp.abs(x), lambda ans, x: sign(x),
+      saves=("x",))  # sign(0) = 0: abs'(0) = 0
 
 
-def selecting(name, forward, *partials, ties=False, promote=0, doc=""):
+def selecting(name, forward, *partials, ties=False, promote=0, saves=None, doc=""):
     """An elementwise op whose partials are masks (relu, maximum, minimum, where).
 
     The gradient is selected where the mask is nonzero, not multiplied by it: an infinite or NaN
@@ -74,15 +78,17 @@ def selecting(name, forward, *partials, ties=False, promote=0, doc=""):
     def jvp(dots, ans, *xs):
         terms = [select(d, p(ans, *xs)) for p, d in zip(partials, dots) if d is not None and p is not None]
         return None if not terms else terms[0] if len(terms) == 1 else sum(terms[1:], terms[0])
-    return defop(name, forward, vjp=vjp, jvp=jvp, elementwise=True, promote=promote, doc=doc)
+    return defop(name, forward, vjp=vjp, jvp=jvp, elementwise=True, promote=promote, doc=doc,
+                 saves=saves)
 
 
 selecting("relu", lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)),
-          lambda ans, x: mask(x, lambda d: d > 0))  # relu'(0) = 0
-unary("sigmoid", _sigmoid, lambda ans, x: ans * temporary(1 - ans))
-unary("softplus", lambda xp, x: xp.logaddexp(xp.zeros_like(x), x), lambda ans, x: sigmoid(x))
+          lambda ans, x: mask(x, lambda d: d > 0), saves=("x",))  # relu'(0) = 0
+unary("sigmoid", _sigmoid, lambda ans, x: ans * temporary(1 - ans), saves=("ans",))
+unary("softplus", lambda xp, x: xp.logaddexp(xp.zeros_like(x), x), lambda ans, x: sigmoid(x),
+      saves=("x",))
 unary("erf", lambda xp, x: _erf(x),
-      lambda ans, x: exp(-(x * x)) * (2 / math.sqrt(math.pi)))
+      lambda ans, x: exp(-(x * x)) * (2 / math.sqrt(math.pi)), saves=("x",))
 unary("sign", lambda xp, x: xp.sign(x))
 unary("floor", lambda xp, x: xp.floor(x))
 unary("ceil", lambda xp, x: xp.ceil(x))
@@ -99,10 +105,11 @@ def _erf(x):
 # Elementwise, several inputs (broadcasting). One partial per input.
 # ------------------------------------------------------------------------------------------
 
-def binary(name, forward, *partials, differentiable=True, backward_name=None, doc=""):
+def binary(name, forward, *partials, differentiable=True, saves=None, backward_name=None, doc=""):
+    """An elementwise op of several inputs, one partial per input; saves as for Op."""
     if not differentiable:
-        return defop(name, forward, elementwise=True, differentiable=False, doc=doc)
-    return defop(name, forward, partials=partials, backward_name=backward_name, doc=doc)
+        return defop(name, forward, elementwise=True, differentiable=False, saves=(), doc=doc)
+    return defop(name, forward, partials=partials, backward_name=backward_name, doc=doc, saves=saves)
 
 
 gt = _call("gt")
@@ -140,15 +147,17 @@ def _tie(a, b):
     return gt(a, b) + eq(a, b) * 0.5
 
 
-binary("add", lambda xp, x, y: x + y, lambda ans, x, y: 1, lambda ans, x, y: 1)
-binary("sub", lambda xp, x, y: x - y, lambda ans, x, y: 1, lambda ans, x, y: -1)
-binary("mul", lambda xp, x, y: x * y, lambda ans, x, y: y, lambda ans, x, y: x)
-binary("div", lambda xp, x, y: x / y, lambda ans, x, y: 1 / y, lambda ans, x, y: temporary(-ans) / y)
-binary("pow", lambda xp, x, y: x ** y, _pow_dx, _pow_dy)
+binary("add", lambda xp, x, y: x + y, lambda ans, x, y: 1, lambda ans, x, y: 1, saves=())
+binary("sub", lambda xp, x, y: x - y, lambda ans, x, y: 1, lambda ans, x, y: -1, saves=())
+binary("mul", lambda xp, x, y: x * y, lambda ans, x, y: y, lambda ans, x, y: x,
+       saves=("y for x", "x for y"))
+binary("div", lambda xp, x, y: x / y, lambda ans, x, y: 1 / y, lambda ans, x, y: temporary(-ans) / y,
+       saves=("y", "ans for y"))
+binary("pow", lambda xp, x, y: x ** y, _pow_dx, _pow_dy, saves=("x", "y", "ans for y"))
 selecting("maximum", lambda xp, x, y: xp.maximum(x, y), lambda ans, x, y: _tie(x, y),
-          lambda ans, x, y: _tie(y, x), ties=True)
+          lambda ans, x, y: _tie(y, x), ties=True, saves=("x", "y"))
 selecting("minimum", lambda xp, x, y: xp.minimum(x, y), lambda ans, x, y: _tie(y, x),
-          lambda ans, x, y: _tie(x, y), ties=True)
+          lambda ans, x, y: _tie(x, y), ties=True, saves=("x", "y"))
 def _over_r2(num, y, x):
     """num / (x^2 + y^2), and 0 at the origin: atan2's gradient there, as PyTorch gives it."""
     r2 = x * x + y * y
@@ -157,7 +166,7 @@ def _over_r2(num, y, x):
 
 
 binary("atan2", lambda xp, y, x: xp.atan2(y, x), lambda ans, y, x: _over_r2(x, y, x),
-       lambda ans, y, x: _over_r2(-y, y, x))
+       lambda ans, y, x: _over_r2(-y, y, x), saves=("y", "x"))
 def _comparison(xp, name, x, y, boolean):
     found = getattr(xp, name)(x, y)
     return found if boolean else xp.astype(found, x.dtype)
@@ -189,7 +198,7 @@ selecting("where", _where,
           None,  # the condition is a mask: no gradient
           lambda ans, c, x, y: _is_set(c),
           lambda ans, c, x, y: _is_unset(c),
-          promote=1)  # x and y promote together; the condition keeps its dtype
+          promote=1, saves=("c",))  # x and y promote together; the condition keeps its dtype
 
 
 def _inside(x, lo, hi):
@@ -207,7 +216,7 @@ def _clamp_jvp(dots, ans, x, *, lo, hi):
 
 
 defop("clamp", lambda xp, x, *, lo, hi: xp.minimum(xp.maximum(x, lo), hi), vjp=_clamp_vjp,
-      jvp=_clamp_jvp, elementwise=True, backward_name="ClampBackward1")
+      jvp=_clamp_jvp, elementwise=True, backward_name="ClampBackward1", saves=("x",))
 ne = _call("ne")
 
 
@@ -215,7 +224,7 @@ ne = _call("ne")
 # Value passes, gradient stops.
 # ------------------------------------------------------------------------------------------
 
-defop("detach", lambda xp, x: x, differentiable=False)
+defop("detach", lambda xp, x: x, differentiable=False, saves=())
 
 
 # ------------------------------------------------------------------------------------------
@@ -227,7 +236,7 @@ defop("detach", lambda xp, x: x, differentiable=False)
 defop("astype", lambda xp, x, *, dtype: xp.astype(x, dtype),
       vjp=lambda g, ans, x, *, dtype: (astype(g, x.dtype),),
       jvp=lambda dots, ans, x, *, dtype: astype(dots[0], dtype),
-      elementwise=True, backward_name="ToCopyBackward0")
+      elementwise=True, backward_name="ToCopyBackward0", saves=())
 defop("cast", lambda xp, x, *, dtype: xp.astype(_truthy(xp, x) if dtype == xp.bool else x, dtype),
       elementwise=True, differentiable=False, doc="to or from an integer or boolean dtype: a constant")
 
@@ -276,8 +285,9 @@ trunc = _call("trunc")
 # PyTorch's rules: d/dx = 1, d/dy = -floor(x / y) for remainder (Python's %, the divisor's sign),
 # -trunc(x / y) for fmod (the dividend's sign).
 binary("remainder", lambda xp, x, y: xp.remainder(x, y), lambda ans, x, y: 1, _floor_quotient,
-       backward_name="RemainderBackward0")
-binary("fmod", _fmod, lambda ans, x, y: 1, _trunc_quotient, backward_name="FmodBackward0")
+       backward_name="RemainderBackward0", saves=("x for y", "y for y"))
+binary("fmod", _fmod, lambda ans, x, y: 1, _trunc_quotient, backward_name="FmodBackward0",
+       saves=("x for y", "y for y"))
 # Floor division is a step function: no gradient, as floor (PyTorch's floor_divide refuses to
 # differentiate; its div(rounding_mode='floor') gives zero, as here).
 binary("floor_divide", lambda xp, x, y: xp.floor_divide(x, y), differentiable=False)

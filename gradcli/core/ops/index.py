@@ -113,11 +113,11 @@ def _size(x: Tensor, axis: int) -> int:
 defop("take", _take_forward,
       vjp=lambda g, ans, x, *, index, axis: (take_add(g, index, axis, _size(x, axis)),),
       jvp=lambda dots, ans, x, *, index, axis: take(dots[0], index, axis),
-      backward_name="IndexBackward0")
+      backward_name="IndexBackward0", saves=())
 defop("take_add", _take_add_forward,
       vjp=lambda g, ans, x, *, index, axis, size: (take(g, index, axis),),
       jvp=lambda dots, ans, x, *, index, axis, size: take_add(dots[0], index, axis, size),
-      backward_name="IndexPutBackward0")
+      backward_name="IndexPutBackward0", saves=())
 
 
 # -- host side: which elements --------------------------------------------------------------------

@@ -91,17 +91,17 @@ def _unsqueeze(x: Tensor, axis: int) -> Tensor:
 
 
 def _matmul_vjp(g, ans, a, b, *, nda, ndb):
-    a2 = a if nda > 1 else _unsqueeze(a, -2)
-    b2 = b if ndb > 1 else _unsqueeze(b, -1)
     if ndb == 1:
         g = _unsqueeze(g, -1)
     if nda == 1:
         g = _unsqueeze(g, -2)
     ga = gb = None
-    if a.requires_grad:
+    if a.requires_grad:  # reads b only (a's data may not be kept: saves)
+        b2 = b if ndb > 1 else _unsqueeze(b, -1)
         ga = matmul(g, mT(b2))
         ga = reshape(ga, ga.shape[:-2] + a.shape[-1:]) if nda == 1 else ga
     if b.requires_grad:
+        a2 = a if nda > 1 else _unsqueeze(a, -2)
         gb = matmul(mT(a2), g)
         gb = reshape(gb, gb.shape[:-1]) if ndb == 1 else gb
     return ga, gb
@@ -116,7 +116,8 @@ def _matmul_jvp(dots, ans, a, b, *, nda, ndb):
     return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
-defop("matmul", _matmul_forward, vjp=_matmul_vjp, jvp=_matmul_jvp, backward_name="MmBackward0")
+defop("matmul", _matmul_forward, vjp=_matmul_vjp, jvp=_matmul_jvp, backward_name="MmBackward0",
+      saves=("b for a", "a for b"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def _inv_forward(xp, a):
 defop("inv", _inv_forward,
       vjp=lambda g, ans, a: (-matmul(matmul(mT(ans), g), mT(ans)),),
       jvp=lambda dots, ans, a: -matmul(matmul(ans, dots[0]), ans),
-      backward_name="LinalgInvExBackward0", doc="d(A^-1) = -A^-1 dA A^-1")
+      backward_name="LinalgInvExBackward0", saves=("ans",), doc="d(A^-1) = -A^-1 dA A^-1")
 
 
 def _solve_forward(xp, a, b, *, nda, ndb):
@@ -268,7 +269,7 @@ def _solve_jvp(dots, ans, a, b, *, nda, ndb):
 
 
 defop("solve", _solve_forward, vjp=_solve_vjp, jvp=_solve_jvp,
-      backward_name="LinalgSolveExBackward0", doc="X = A^-1 B; gB = A^-T g, gA = -gB X^T")
+      backward_name="LinalgSolveExBackward0", saves=("a", "ans"), doc="X = A^-1 B; gB = A^-T g, gA = -gB X^T")
 
 
 def _cofactor(a: Tensor, ans: Tensor) -> Tensor:
@@ -290,7 +291,7 @@ def _cofactor(a: Tensor, ans: Tensor) -> Tensor:
 defop("det", lambda xp, a: xp.linalg.det(a),
       vjp=lambda g, ans, a: (unsqueeze(unsqueeze(g, -1), -1) * _cofactor(a, ans),),
       jvp=lambda dots, ans, a: _sum_last_two(_cofactor(a, ans) * dots[0]),
-      backward_name="LinalgDetBackward0", doc="d det(A) = <cofactor(A), dA>")
+      backward_name="LinalgDetBackward0", saves=("a", "ans"), doc="d det(A) = <cofactor(A), dA>")
 
 
 def _sum_last_two(x: Tensor) -> Tensor:
@@ -313,7 +314,7 @@ defop("logabsdet", lambda xp, a: xp.linalg.slogdet(a)[1],
       vjp=lambda g, ans, a: (unsqueeze(unsqueeze(g, -1), -1)
                              * _inverse_transpose_or_nan(a, ans, "slogdet"),),
       jvp=lambda dots, ans, a: _sum_last_two(_inverse_transpose_or_nan(a, ans, "slogdet") * dots[0]),
-      backward_name="LinalgSlogdetBackward0", doc="d log|det A| = <A^-T, dA>")
+      backward_name="LinalgSlogdetBackward0", saves=("a", "ans"), doc="d log|det A| = <A^-T, dA>")
 
 
 def _pinv_forward(xp, a, *, rtol):
@@ -348,4 +349,4 @@ def _pinv_jvp(dots, ans, a, *, rtol):
 
 
 defop("pinv", _pinv_forward, vjp=_pinv_vjp, jvp=_pinv_jvp, backward_name="LinalgPinvBackward0",
-      doc="the Moore-Penrose pseudo-inverse; differentiable where the rank does not change")
+      saves=("a", "ans"), doc="the Moore-Penrose pseudo-inverse; differentiable where the rank does not change")

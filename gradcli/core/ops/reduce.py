@@ -68,10 +68,10 @@ def _logsumexp(xp, x, *, axes, keepdims):
     return out if keepdims else xp.squeeze(out, axis=axes)
 
 
-def reduction(name, forward, weight, *, backward_name=None):
+def reduction(name, forward, weight, *, saves=None, backward_name=None):
     """A reduction whose derivative is a weighted sum: d ans = sum(weight * d x) over the axes.
 
-    weight(ans, x, axes, keepdims) is a Tensor the shape of x.
+    weight(ans, x, axes, keepdims) is a Tensor the shape of x; saves: what it reads (see Op).
     """
     def vjp(g, ans, x, *, axes, keepdims):
         return (_kept(g, x, axes, keepdims) * weight(ans, x, axes, keepdims),)
@@ -79,7 +79,7 @@ def reduction(name, forward, weight, *, backward_name=None):
     def jvp(dots, ans, x, *, axes, keepdims):
         return reduce("sum", dots[0] * weight(ans, x, axes, keepdims), axes, keepdims)
 
-    return defop(name, forward, vjp=vjp, jvp=jvp, backward_name=backward_name)
+    return defop(name, forward, vjp=vjp, jvp=jvp, backward_name=backward_name, saves=saves)
 
 
 def _sum_vjp(g, ans, x, *, axes, keepdims):
@@ -87,23 +87,23 @@ def _sum_vjp(g, ans, x, *, axes, keepdims):
 
 
 defop("sum", lambda xp, x, *, axes, keepdims: xp.sum(x, axis=axes, keepdims=keepdims),
-      vjp=_sum_vjp, jvp=lambda dots, ans, x, **p: reduce("sum", dots[0], **p))
+      vjp=_sum_vjp, jvp=lambda dots, ans, x, **p: reduce("sum", dots[0], **p), saves=())
 defop("mean", lambda xp, x, *, axes, keepdims: xp.mean(x, axis=axes, keepdims=keepdims),
       # an empty slice's gradient is empty: any scale serves, and 1 / 0 must not be computed
       vjp=lambda g, ans, x, *, axes, keepdims: (_kept(g * (1.0 / max(_count(x, axes), 1)), x, axes,
                                                       keepdims),),
-      jvp=lambda dots, ans, x, **p: reduce("mean", dots[0], **p))
+      jvp=lambda dots, ans, x, **p: reduce("mean", dots[0], **p), saves=())
 reduction("prod", lambda xp, x, *, axes, keepdims: xp.prod(x, axis=axes, keepdims=keepdims),
-          _prod_others)
+          _prod_others, saves=("x",))
 reduction("amax", lambda xp, x, *, axes, keepdims: xp.max(x, axis=axes, keepdims=keepdims),
-          _extremum_mask)
+          _extremum_mask, saves=("ans", "x"))
 reduction("amin", lambda xp, x, *, axes, keepdims: xp.min(x, axis=axes, keepdims=keepdims),
-          _extremum_mask)
+          _extremum_mask, saves=("ans", "x"))
 reduction("norm", lambda xp, x, *, axes, keepdims: xp.sqrt(xp.sum(x * x, axis=axes, keepdims=keepdims)),
           lambda ans, x, axes, keepdims: _safe_div(x, _kept(ans, x, axes, keepdims)),
-          backward_name="NormBackward1")  # d|x| = x/|x|, and 0 at x = 0 as in PyTorch
+          backward_name="NormBackward1", saves=("ans", "x"))  # d|x| = x/|x|, and 0 at x = 0 as in PyTorch
 reduction("logsumexp", _logsumexp,
-          lambda ans, x, axes, keepdims: exp(x - _kept(ans, x, axes, keepdims)))
+          lambda ans, x, axes, keepdims: exp(x - _kept(ans, x, axes, keepdims)), saves=("ans", "x"))
 
 
 # -- softmax along one axis ----------------------------------------------------------------
@@ -122,8 +122,8 @@ def _log_softmax_vjp(g, ans, x, *, axis):
 
 
 defop("softmax", _softmax, vjp=_softmax_vjp,
-      jvp=lambda dots, ans, x, *, axis: _softmax_vjp(dots[0], ans, x, axis=axis)[0])
+      jvp=lambda dots, ans, x, *, axis: _softmax_vjp(dots[0], ans, x, axis=axis)[0], saves=("ans",))
 defop("log_softmax", lambda xp, x, *, axis: x - _logsumexp(xp, x, axes=(axis,), keepdims=True),
       vjp=_log_softmax_vjp,
       jvp=lambda dots, ans, x, *, axis: dots[0] - reduce("sum", exp(ans) * dots[0], (axis,), True),
-      backward_name="LogSoftmaxBackward0")
+      backward_name="LogSoftmaxBackward0", saves=("ans",))

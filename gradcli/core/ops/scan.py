@@ -43,7 +43,7 @@ def _reverse_cumsum(g: Tensor, axis: int) -> Tensor:
 defop("cumsum", lambda xp, a, *, axis: _scan(xp, "sum", a, axis),
       vjp=lambda g, ans, x, *, axis: (_reverse_cumsum(g, axis),),
       jvp=lambda dots, ans, x, *, axis: cumsum(dots[0], axis),
-      backward_name="CumsumBackward0")
+      backward_name="CumsumBackward0", saves=())
 
 
 class _Zeros:
@@ -119,5 +119,5 @@ def _cumprod_jvp(dots, ans, x, *, axis):
     return where(z.before, part_before, where(z.from_first, at_zero * right, z.zero))
 
 
-defop("cumprod", lambda xp, a, *, axis: _scan(xp, "prod", a, axis), vjp=_cumprod_vjp,
-      jvp=_cumprod_jvp, backward_name="CumprodBackward0")
+defop("cumprod", lambda xp, x, *, axis: _scan(xp, "prod", x, axis), vjp=_cumprod_vjp,
+      jvp=_cumprod_jvp, backward_name="CumprodBackward0", saves=("ans", "x"))

@@ -71,19 +71,19 @@ def _inverse(perm):
 defop("reshape", lambda xp, a, *, shape, nd: xp.reshape(a, _lead_shape(a, nd) + shape),
       vjp=lambda g, ans, x, **p: (reshape(g, x.shape),),
       jvp=lambda dots, ans, x, *, shape, nd: reshape(dots[0], shape),
-      backward_name="ViewBackward0")
+      backward_name="ViewBackward0", saves=())
 defop("broadcast_to", _broadcast_forward,
       vjp=lambda g, ans, x, **p: (sum_to(g, x.shape),),
       jvp=lambda dots, ans, x, *, shape, nd: broadcast_to(dots[0], shape),
-      backward_name="ExpandBackward0")
+      backward_name="ExpandBackward0", saves=())
 defop("sum_to", _sum_to_forward,
       vjp=lambda g, ans, x, **p: (broadcast_to(g, x.shape),),
       jvp=lambda dots, ans, x, *, shape, nd: sum_to(dots[0], shape),
-      backward_name="SumToBackward0")
+      backward_name="SumToBackward0", saves=())
 defop("permute", _permute_forward,
       vjp=lambda g, ans, x, *, perm: (permute(g, _inverse(perm)),),
       jvp=lambda dots, ans, x, *, perm: permute(dots[0], perm),
-      backward_name="PermuteBackward0")
+      backward_name="PermuteBackward0", saves=())
 
 
 # -- indexing ------------------------------------------------------------------------------
@@ -157,17 +157,17 @@ def _index_put_forward(xp, a, v, *, idx, nd, nd_v):
 defop("index", lambda xp, a, *, idx, nd: a[_key(a.ndim - nd, idx)],
       vjp=lambda g, ans, x, *, idx, nd: (scatter(g, idx, x.shape),),
       jvp=lambda dots, ans, x, *, idx, nd: index(dots[0], idx),
-      backward_name="SelectBackward0")
+      backward_name="SelectBackward0", saves=())
 defop("scatter", _scatter_forward,
       vjp=lambda g, ans, x, *, idx, shape, nd: (index(g, idx),),
       jvp=lambda dots, ans, x, *, idx, shape, nd: scatter(dots[0], idx, shape),
-      backward_name="IndexBackward0")
+      backward_name="IndexBackward0", saves=())
 defop("index_put", _index_put_forward,
       vjp=lambda g, ans, x, v, *, idx, nd, nd_v: (index_put(g, constant(0.0, g), idx), index(g, idx)),
       jvp=lambda dots, ans, x, v, *, idx, nd, nd_v: index_put(
           dots[0] if dots[0] is not None else zeros_like(x),
           dots[1] if dots[1] is not None else constant(0.0, v), idx),
-      backward_name="CopySlices")
+      backward_name="CopySlices", saves=())
 
 
 def zeros_like(x: Tensor) -> Tensor:
@@ -226,7 +226,7 @@ def _dense(dots, xs):
 
 defop("cat", lambda xp, *arrays, axis, nds: xp.concat(_common_lead(xp, arrays, nds), axis=axis),
       vjp=_cat_vjp, jvp=lambda dots, ans, *xs, axis, nds: cat(_dense(dots, xs), axis),
-      backward_name="CatBackward0")
+      backward_name="CatBackward0", saves=())
 defop("stack", lambda xp, *arrays, axis, nds: xp.stack(_common_lead(xp, arrays, nds), axis=axis),
       vjp=_stack_vjp, jvp=lambda dots, ans, *xs, axis, nds: stack(_dense(dots, xs), axis),
-      backward_name="StackBackward0")
+      backward_name="StackBackward0", saves=())

@@ -56,8 +56,8 @@ def scipy_call(name: str, *arrays, **kwargs):
     return backend.from_numpy(np.asarray(out, dtype=host_dtype), dtype)  # onto the current device
 
 
-def _special_unary(name, scipy_name, partial, *, doc="", backward_name=None):
-    return unary(name, lambda xp, x: scipy_call(scipy_name, x), partial, doc=doc,
+def _special_unary(name, scipy_name, partial, *, saves=None, doc="", backward_name=None):
+    return unary(name, lambda xp, x: scipy_call(scipy_name, x), partial, saves=saves, doc=doc,
                  backward_name=backward_name)
 
 
@@ -89,10 +89,11 @@ def polygamma(n: int, x: Tensor) -> Tensor:
 
 # -- the gamma family ------------------------------------------------------------------------
 
-_special_unary("gammaln", "gammaln", lambda ans, x: digamma(x), backward_name="LgammaBackward0",
+_special_unary("gammaln", "gammaln", lambda ans, x: digamma(x), saves=("x",),
+               backward_name="LgammaBackward0",
                doc="log|Gamma(x)|")
-_special_unary("digamma", "digamma", lambda ans, x: polygamma(1, x), doc="Gamma'/Gamma")
-_special_unary("gamma", "gamma", lambda ans, x: ans * digamma(x), doc="Gamma(x)")
+_special_unary("digamma", "digamma", lambda ans, x: polygamma(1, x), saves=("x",), doc="Gamma'/Gamma")
+_special_unary("gamma", "gamma", lambda ans, x: ans * digamma(x), saves=("ans", "x"), doc="Gamma(x)")
 
 
 def _polygamma_forward(xp, x, *, n):
@@ -108,7 +109,7 @@ def _polygamma_jvp(dots, ans, x, *, n):
 
 
 defop("polygamma", _polygamma_forward, vjp=_polygamma_vjp, jvp=_polygamma_jvp, elementwise=True,
-      doc="the n-th derivative of digamma")
+      saves=("x",), doc="the n-th derivative of digamma")
 binary("betaln", lambda xp, a, b: scipy_call("betaln", a, b),
        lambda ans, a, b: digamma(a) - digamma(a + b), lambda ans, a, b: digamma(b) - digamma(a + b),
        doc="log|B(a, b)|")
@@ -155,15 +156,17 @@ binary("stdtr", lambda xp, df, t: scipy_call("stdtr", df, t),
 
 # -- error functions and the normal distribution ---------------------------------------------------
 
-_special_unary("erfc", "erfc", lambda ans, x: exp(-(x * x)) * (-2 / SQRT_PI), doc="1 - erf(x)")
-_special_unary("erfcx", "erfcx", lambda ans, x: 2.0 * x * ans - 2 / SQRT_PI, doc="exp(x^2) erfc(x)")
-_special_unary("erfinv", "erfinv", lambda ans, x: exp(ans * ans) * (SQRT_PI / 2),
+_special_unary("erfc", "erfc", lambda ans, x: exp(-(x * x)) * (-2 / SQRT_PI), saves=("x",),
+               doc="1 - erf(x)")
+_special_unary("erfcx", "erfcx", lambda ans, x: 2.0 * x * ans - 2 / SQRT_PI,
+               saves=("ans", "x"), doc="exp(x^2) erfc(x)")
+_special_unary("erfinv", "erfinv", lambda ans, x: exp(ans * ans) * (SQRT_PI / 2), saves=("ans",),
                doc="the inverse of erf")
-_special_unary("ndtr", "ndtr", lambda ans, x: exp(x * x * -0.5) * (1 / SQRT_2PI),
+_special_unary("ndtr", "ndtr", lambda ans, x: exp(x * x * -0.5) * (1 / SQRT_2PI), saves=("x",),
                doc="the standard normal cdf")
 _special_unary("log_ndtr", "log_ndtr", lambda ans, x: exp(x * x * -0.5 - ans) * (1 / SQRT_2PI),
-               doc="log of the standard normal cdf, accurate far into the tails")
-_special_unary("ndtri", "ndtri", lambda ans, x: exp(ans * ans * 0.5) * SQRT_2PI,
+               saves=("ans", "x"), doc="log of the standard normal cdf, accurate far into the tails")
+_special_unary("ndtri", "ndtri", lambda ans, x: exp(ans * ans * 0.5) * SQRT_2PI, saves=("ans",),
                doc="the inverse of ndtr")
 
 
@@ -185,21 +188,21 @@ def _sign(x: Tensor) -> Tensor:
     return apply(PRIMITIVES["sign"], x)
 
 
-_special_unary("i0", "i0", lambda ans, x: i1(x), doc="I0, the modified Bessel function of order 0")
-_special_unary("i1", "i1", _i1_partial, doc="I1, the modified Bessel function of order 1")
-_special_unary("i0e", "i0e", lambda ans, x: i1e(x) - _sign(x) * ans, doc="exp(-|x|) I0(x)")
-_special_unary("i1e", "i1e", _i1e_partial, doc="exp(-|x|) I1(x)")
+_special_unary("i0", "i0", lambda ans, x: i1(x), saves=("x",), doc="I0, the modified Bessel function of order 0")
+_special_unary("i1", "i1", _i1_partial, saves=("ans", "x"), doc="I1, the modified Bessel function of order 1")
+_special_unary("i0e", "i0e", lambda ans, x: i1e(x) - _sign(x) * ans, saves=("ans", "x"), doc="exp(-|x|) I0(x)")
+_special_unary("i1e", "i1e", _i1e_partial, saves=("ans", "x"), doc="exp(-|x|) I1(x)")
 
 
 # -- elementwise math: inverse hyperbolics, exp2, cbrt, sinc, hypot, logaddexp ----------------------
 
-unary("asinh", lambda xp, x: xp.asinh(x), lambda ans, x: 1 / sqrt(x * x + 1.0))
-unary("acosh", lambda xp, x: xp.acosh(x), lambda ans, x: 1 / sqrt(x * x - 1.0))
-unary("atanh", lambda xp, x: xp.atanh(x), lambda ans, x: 1 / (1.0 - x * x))
+unary("asinh", lambda xp, x: xp.asinh(x), lambda ans, x: 1 / sqrt(x * x + 1.0), saves=("x",))
+unary("acosh", lambda xp, x: xp.acosh(x), lambda ans, x: 1 / sqrt(x * x - 1.0), saves=("x",))
+unary("atanh", lambda xp, x: xp.atanh(x), lambda ans, x: 1 / (1.0 - x * x), saves=("x",))
 unary("exp2", lambda xp, x: np.exp2(x) if xp is np else xp.pow(xp.full_like(x, 2.0), x),
-      lambda ans, x: ans * math.log(2))
+      lambda ans, x: ans * math.log(2), saves=("ans",))
 unary("cbrt", lambda xp, x: xp.sign(x) * xp.pow(xp.abs(x), 1.0 / 3.0) if xp is not np else np.cbrt(x),
-      lambda ans, x: 1 / (ans * ans * 3.0))
+      lambda ans, x: 1 / (ans * ans * 3.0), saves=("ans",))
 
 
 def _sinc_forward(xp, x):
@@ -216,10 +219,11 @@ def _sinc_partial(ans, x):
     return where(nonzero, (cos(px) * px - sin(px)) / (px * safe), constant(0.0, x))
 
 
-unary("sinc", _sinc_forward, _sinc_partial)
-binary("hypot", lambda xp, x, y: xp.hypot(x, y), lambda ans, x, y: x / ans, lambda ans, x, y: y / ans)
+unary("sinc", _sinc_forward, _sinc_partial, saves=("x",))
+binary("hypot", lambda xp, x, y: xp.hypot(x, y), lambda ans, x, y: x / ans, lambda ans, x, y: y / ans,
+       saves=("ans", "x for x", "y for y"))
 binary("logaddexp", lambda xp, x, y: xp.logaddexp(x, y), lambda ans, x, y: exp(x - ans),
-       lambda ans, x, y: exp(y - ans))
+       lambda ans, x, y: exp(y - ans), saves=("ans", "x for x", "y for y"))
 
 __all__ = ["SQRT_2PI", "betaln", "digamma", "erfcx", "gammaln", "i0", "i0e", "i1", "i1e",
            "polygamma", "scipy_call", "t_density"]

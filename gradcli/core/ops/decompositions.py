@@ -116,7 +116,7 @@ def _cholesky_jvp(dots, ans, a):
     return matmul(ans, _phi(matmul(matmul(l_inv, da), mT(l_inv))))
 
 
-defop("cholesky", _cholesky_forward, vjp=_cholesky_vjp, jvp=_cholesky_jvp,
+defop("cholesky", _cholesky_forward, vjp=_cholesky_vjp, jvp=_cholesky_jvp, saves=("ans",),
       backward_name="LinalgCholeskyExBackward0", doc="A = L L^T (the lower triangle is read)")
 
 
@@ -173,7 +173,7 @@ def _eigh_jvp(dots, ans, a, *, uplo):
     return cat([unsqueeze(dw, -2), dv], -2)
 
 
-defop("eigh", _eigh_forward, vjp=_eigh_vjp, jvp=_eigh_jvp,
+defop("eigh", _eigh_forward, vjp=_eigh_vjp, jvp=_eigh_jvp, saves=("ans",),
       backward_name="LinalgEighBackward0",
       doc="eigenvalues (ascending) and unit eigenvectors of a symmetric matrix")
 
@@ -221,7 +221,7 @@ def _eig_jvp(dots, ans, a):
     return cat([unsqueeze(dw, -2), dv], -2)
 
 
-defop("eig", _eig_forward, vjp=_eig_vjp, jvp=_eig_jvp, backward_name="LinalgEigBackward0",
+defop("eig", _eig_forward, vjp=_eig_vjp, jvp=_eig_jvp, saves=("ans",), backward_name="LinalgEigBackward0",
       doc="eigenvalues and unit eigenvectors of a matrix whose spectrum is real")
 
 
@@ -345,7 +345,7 @@ def _zeros(shape, like: Tensor) -> Tensor:
     return Tensor(_xp().zeros(tuple(shape), dtype=like.dtype))
 
 
-defop("svd", _svd_forward, vjp=_svd_vjp, jvp=_svd_jvp, backward_name="LinalgSvdBackward0",
+defop("svd", _svd_forward, vjp=_svd_vjp, jvp=_svd_jvp, saves=("ans",), backward_name="LinalgSvdBackward0",
       doc="A = U diag(S) Vh; singular values descending")
 
 
@@ -365,7 +365,7 @@ def _svdvals_jvp(dots, ans, a):
     return diagonal(matmul(matmul(mT(u), dots[0]), mT(vh)))
 
 
-defop("svdvals", lambda xp, a: xp.linalg.svdvals(a), vjp=_svdvals_vjp, jvp=_svdvals_jvp,
+defop("svdvals", lambda xp, a: xp.linalg.svdvals(a), vjp=_svdvals_vjp, jvp=_svdvals_jvp, saves=("a",),
       backward_name="LinalgSvdBackward0", doc="the singular values, descending")
 
 
@@ -444,7 +444,7 @@ def _qr_jvp(dots, ans, a, *, complete):
                 reshape(dr, batch + (dr.shape[-2] * dr.shape[-1],))], -1)
 
 
-defop("qr", _qr_forward, vjp=_qr_vjp, jvp=_qr_jvp, backward_name="LinalgQrBackward0",
+defop("qr", _qr_forward, vjp=_qr_vjp, jvp=_qr_jvp, saves=("ans",), backward_name="LinalgQrBackward0",
       doc="A = Q R, Q with orthonormal columns, R upper triangular (LAPACK's signs)")
 
 

@@ -112,10 +112,10 @@ defop("polygamma", _polygamma_forward, vjp=_polygamma_vjp, jvp=_polygamma_jvp, e
       saves=("x",), doc="the n-th derivative of digamma")
 binary("betaln", lambda xp, a, b: scipy_call("betaln", a, b),
        lambda ans, a, b: digamma(a) - digamma(a + b), lambda ans, a, b: digamma(b) - digamma(a + b),
-       doc="log|B(a, b)|")
+       saves=("a", "b"), doc="log|B(a, b)|")
 binary("beta", lambda xp, a, b: scipy_call("beta", a, b),
        lambda ans, a, b: ans * (digamma(a) - digamma(a + b)),
-       lambda ans, a, b: ans * (digamma(b) - digamma(a + b)), doc="B(a, b)")
+       lambda ans, a, b: ans * (digamma(b) - digamma(a + b)), saves=("ans", "a", "b"), doc="B(a, b)")
 
 
 def _gamma_density(a: Tensor, x: Tensor) -> Tensor:
@@ -126,10 +126,12 @@ def _gamma_density(a: Tensor, x: Tensor) -> Tensor:
 _USED_BY_GAMMA = " (scipy.stats.gamma.cdf and poisson.cdf go through it)"
 binary("gammainc", lambda xp, a, x: scipy_call("gammainc", a, x),
        _no_closed_form("gammainc(a, x)", "a", _USED_BY_GAMMA),
-       lambda ans, a, x: _gamma_density(a, x), doc="the regularized lower incomplete gamma P(a, x)")
+       lambda ans, a, x: _gamma_density(a, x), saves=("a", "x"),
+       doc="the regularized lower incomplete gamma P(a, x)")
 binary("gammaincc", lambda xp, a, x: scipy_call("gammaincc", a, x),
        _no_closed_form("gammaincc(a, x)", "a", _USED_BY_GAMMA),
-       lambda ans, a, x: -_gamma_density(a, x), doc="the regularized upper incomplete gamma Q(a, x)")
+       lambda ans, a, x: -_gamma_density(a, x), saves=("a", "x"),
+       doc="the regularized upper incomplete gamma Q(a, x)")
 
 
 def _beta_density(a: Tensor, b: Tensor, x: Tensor) -> Tensor:
@@ -140,7 +142,8 @@ _USED_BY_BETA = " (scipy.stats.beta.cdf goes through it)"
 binary("betainc", lambda xp, a, b, x: scipy_call("betainc", a, b, x),
        _no_closed_form("betainc(a, b, x)", "a", _USED_BY_BETA),
        _no_closed_form("betainc(a, b, x)", "b", _USED_BY_BETA),
-       lambda ans, a, b, x: _beta_density(a, b, x), doc="the regularized incomplete beta I_x(a, b)")
+       lambda ans, a, b, x: _beta_density(a, b, x), saves=("a", "b", "x"),
+       doc="the regularized incomplete beta I_x(a, b)")
 
 
 def t_density(df: Tensor, t: Tensor) -> Tensor:
@@ -151,7 +154,7 @@ def t_density(df: Tensor, t: Tensor) -> Tensor:
 
 binary("stdtr", lambda xp, df, t: scipy_call("stdtr", df, t),
        _no_closed_form("stdtr(df, t)", "df", " (scipy.stats.t.cdf goes through it)"),
-       lambda ans, df, t: t_density(df, t), doc="Student's t cdf")
+       lambda ans, df, t: t_density(df, t), saves=("df", "t"), doc="Student's t cdf")
 
 
 # -- error functions and the normal distribution ---------------------------------------------------

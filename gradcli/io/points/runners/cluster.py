@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import sys
 
 from ....core import backend
 from ....errors import GradcliError
@@ -71,6 +72,10 @@ def connect(address: str):
             # the statistical profiler samples the task's stack (with the GIL) every 10 ms
             "distributed.worker.profile.enabled": False,
         })
+        if sys.platform.startswith("linux"):
+            # Workers forked from this process inherit gradcli, NumPy and pyarrow already imported
+            # (spawned ones import them again): a local cluster starts in about half the time.
+            dask.config.set({"distributed.worker.multiprocessing-method": "fork"})
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)

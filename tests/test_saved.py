@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 import pytest
-from conftest import sample_values
+from conftest import sample_point
 
 from gradcli.api import Computation
 from gradcli.core import backend, engine, ops, tensor
@@ -41,18 +41,6 @@ SAMPLES = [s for fn in FUNCTIONS.values() for s in fn.samples] + LANGUAGE_SAMPLE
 SAMPLES_PER_OP = 10  # spread over the samples that record the op: the common ops are in hundreds
 
 
-def _values(program: Program, sample: str) -> dict:
-    """Signed values, unless the sample leaves its domain with them (as tests/test_ops.py)."""
-    import zlib  # noqa: PLC0415
-    seed = zlib.crc32(sample.encode())
-    values = sample_values(program.input_names, seed)
-    with np.errstate(all="ignore"):
-        outs = Computation(program, values).evaluate()["outputs"]
-    if not all(np.isfinite(v).all() for v in outs.values()):
-        values = sample_values(program.input_names, seed, signed=False)
-    return values
-
-
 def _wrt_sets(program: Program) -> list[tuple]:
     """Every input, then each alone: a declaration "y for x" keeps y only when x needs a gradient."""
     names = tuple(program.input_names)
@@ -66,7 +54,7 @@ def _sum_all(t: Tensor) -> Tensor:
 def _derivatives(sample: str, wrt: tuple) -> dict:
     """Outputs, both Jacobians and the Hessian of (sum of all outputs)^2, as host arrays."""
     program = Program(sample)
-    c = Computation(program, _values(program, sample), wrt=list(wrt))
+    c = Computation(program, sample_point(program, sample), wrt=list(wrt))
     found = {f"out {k}": v for k, v in c.evaluate()["outputs"].items()}
     found["reverse"] = c.jacobian(mode="reverse")["matrix"]
     found["forward"] = c.jacobian(mode="forward")["matrix"]
@@ -94,7 +82,7 @@ def _reference(sample: str, wrt: tuple) -> dict:
 def _ops_of(sample: str) -> frozenset:
     """The ops a sample's graphs record: the forward graph and a recorded backward pass."""
     program = Program(sample)
-    c = Computation(program, _values(program, sample))
+    c = Computation(program, sample_point(program, sample))
     outs = list(c.outputs.values())
     names = {t.op.name for t in engine.graph(outs) if t.op is not None}
     total = None

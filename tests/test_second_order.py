@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import central_differences, sample_values
+from conftest import central_differences, sample_point
 
 from gradcli.api import Computation
 from gradcli.core import backend, engine, ops
@@ -31,16 +31,6 @@ SAMPLES = sorted({s for family in FAMILIES for fn in family.TABLE.functions.valu
                     for s in fn.samples} | set(EXTRA))
 # A count has no second derivative worth checking (its first is zero everywhere).
 SKIP = {s for s in SAMPLES if "matrix_rank" in s}
-
-
-def _values(program, sample):
-    seed = zlib.crc32(sample.encode())
-    values = sample_values(program.input_names, seed)
-    with np.errstate(all="ignore"):
-        outs = Computation(program, values).evaluate()["outputs"]
-    if not all(np.isfinite(v).all() for v in outs.values()):
-        values = sample_values(program.input_names, seed, signed=False)
-    return values
 
 
 def _weights(c, sample):
@@ -91,7 +81,7 @@ def _engine_hessian(c, weights, mode):
 @pytest.mark.parametrize("sample", [s for s in SAMPLES if s not in SKIP])
 def test_hessian_matches_differences_of_the_gradient(sample, program_cache):
     program = program_cache(sample)
-    values = _values(program, sample)
+    values = sample_point(program, sample)
     wrt = program.input_names
     c = Computation(program, values)
     weights = _weights(c, sample)
@@ -106,7 +96,7 @@ def test_hessian_matches_differences_of_the_gradient(sample, program_cache):
 def test_first_order_of_the_extra_programs(sample, program_cache):
     """test_ops.py checks registered samples; these reach new primitives through other families."""
     program = program_cache(sample)
-    values = _values(program, sample)
+    values = sample_point(program, sample)
     c = Computation(program, values)
     want = central_differences(program, values, program.input_names)
     for mode in ("reverse", "forward"):

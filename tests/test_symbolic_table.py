@@ -14,7 +14,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import sample_values
+from conftest import sample_point
 
 sp = pytest.importorskip("sympy")
 
@@ -27,17 +27,6 @@ from gradcli.views import symbolic as sym
 CASES = [(name, sample) for name, fn in FUNCTIONS.items() for sample in fn.samples]
 
 
-def _values(program, sample: str) -> dict:
-    """As tests/test_ops.py: signed values unless the sample leaves its domain with them."""
-    seed = zlib.crc32(sample.encode())
-    values = sample_values(program.input_names, seed)
-    with np.errstate(all="ignore"):
-        outs = Computation(program, values).evaluate()["outputs"]
-    if not all(np.isfinite(v).all() for v in outs.values()):
-        values = sample_values(program.input_names, seed, signed=False)
-    return values
-
-
 def _close(formula, autograd) -> bool:
     return np.allclose(formula, autograd, rtol=1e-8, atol=1e-10, equal_nan=True)
 
@@ -45,7 +34,7 @@ def _close(formula, autograd) -> bool:
 @pytest.mark.parametrize("name,sample", CASES, ids=[f"{n}:{s[6:]}" for n, s in CASES])
 def test_formula_agrees_or_is_refused(name, sample):
     program = Program(sample)
-    values = _values(program, sample)
+    values = sample_point(program, sample)
     comp = Computation(program, values)
     shapes = {n: v.shape for n, v in values.items()}
     try:

@@ -131,6 +131,8 @@ def vjp(func, *primals, has_aux=False):
 
 def jvp(func, primals, tangents, has_aux=False):
     """(func(*primals), J t) by forward mode."""
+    if has_aux:
+        raise runtime_error("gradcli: torch.func.jvp(has_aux=True) is not supported yet")
     primals, tangents = tuple(primals), tuple(tangents)
     _flat(primals, "jvp")
     return functional_jvp(func, primals, tangents)

@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ..core import backend, engine
+from ..core.names import backward_name
 from ..core.tensor import Tensor
 
 # Text for each op's local derivative; {x}, {y}, {z} are the inputs' names, {ans} the node's.
@@ -186,24 +187,6 @@ def _index_text(idx) -> str:
             return text + (f":{i.step}" if i.step is not None else "")
         return "..." if i is Ellipsis else "None" if i is None else str(i)
     return ",".join(one(i) for i in idx)
-
-
-def backward_name(t: Tensor) -> str:
-    """PyTorch's name for the node's backward function, where it depends on the parameters."""
-    op, params = t.op, t.params or {}
-    if op.name == "index" and any(isinstance(i, slice) for i in params.get("idx", ())):
-        return "SliceBackward0"
-    if op.name in ("sum", "mean") and len(params.get("axes", ())) < t.inputs[0].nd:
-        return op.backward_name[:-1] + "1"  # torch: x.sum() is SumBackward0, x.sum(dim) SumBackward1
-    if op.name == "matmul":
-        nda, ndb = params.get("nda"), params.get("ndb")
-        if nda == 1 and ndb == 1:
-            return "DotBackward0"
-        if nda == 2 and ndb == 1:
-            return "MvBackward0"
-        if nda > 2 or ndb > 2:
-            return "BmmBackward0"
-    return op.backward_name
 
 
 def expression(t: Tensor, names: Names) -> str:

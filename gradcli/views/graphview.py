@@ -57,7 +57,8 @@ def from_computation(comp, placeholders=()) -> Graph:
     """The recorded graph of the outputs; `placeholders`: inputs that were given the scalar 1.0
     for want of a value, whose shapes (and those of all they reach) are therefore unknown."""
     from ..core import engine  # noqa: PLC0415
-    from .explain import Names, backward_name, expression, fmt  # noqa: PLC0415
+    from ..core.names import backward_name  # noqa: PLC0415
+    from .explain import Names, expression, fmt  # noqa: PLC0415
     names = Names(comp)
     tensors = engine.graph(list(comp.outputs.values()))
     for t in tensors:  # t1, t2, ... in creation order

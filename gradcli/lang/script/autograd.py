@@ -20,6 +20,7 @@ import numpy as np
 
 from ...core import engine
 from ...core import tensor as core
+from ...core.names import backward_name
 from ...core.tensor import Op, Tensor, apply, constant, graph
 from . import dtypes, runtime
 from .errors import ScriptError, runtime_error
@@ -244,45 +245,7 @@ def node_name(node: Tensor) -> str:
     found = NODES.get(node.index)
     if found is not None and found.name is not None:
         return found.name
-    op = node.op
-    name = op.name
-    params = node.params or {}
-    if name == "index":
-        last = "SelectBackward0"
-        for item in params.get("idx", ()):
-            if isinstance(item, np.ndarray):
-                return "IndexBackward0"
-            if isinstance(item, slice):
-                if item != slice(None):
-                    last = "SliceBackward0"
-            elif item is None:
-                last = "UnsqueezeBackward0"
-            elif item is not Ellipsis:
-                last = "SelectBackward0"
-        return last
-    if name == "pow":
-        base, exponent = node.inputs
-        if exponent.number is not None or not exponent.requires_grad and exponent.data.ndim == 0:
-            return "PowBackward0" if base.requires_grad else "PowBackward2"
-        return "PowBackward1" if base.requires_grad else "PowBackward2"
-    if name == "sub" and not node.inputs[0].requires_grad and node.inputs[0].number is not None:
-        return "RsubBackward1"
-    if name == "matmul":
-        nda, ndb = params.get("nda"), params.get("ndb")
-        if nda == 1 and ndb == 1:
-            return "DotBackward0"
-        if nda == 2 and ndb == 1:
-            return "MvBackward0"
-        if nda > 2 or ndb > 2:
-            return "UnsafeViewBackward0"
-        return "MmBackward0"
-    return _NAMES.get(name) or op.backward_name
-
-
-_NAMES = {"reshape": "ViewBackward0", "broadcast_to": "ExpandBackward0", "amax": "MaxBackward1",
-          "amin": "MinBackward1", "norm": "LinalgVectorNormBackward0", "where": "WhereBackward0",
-          "maximum": "MaximumBackward0", "minimum": "MinimumBackward0", "logsumexp": "LogsumexpBackward0",
-          "log_softmax": "LogSoftmaxBackward0", "softmax": "SoftmaxBackward0", "index_put": "CopySlices"}
+    return backward_name(node)
 
 
 class GradFn:

@@ -475,6 +475,18 @@ def accumulate(owner: STensor, g: Tensor, create_graph: bool) -> None:
         owner.grad = _fresh(current + data.astype(dtype), owner)
 
 
+def zero_grad(p: STensor, set_to_none: bool = True) -> None:
+    """Module.zero_grad / Optimizer.zero_grad for one parameter: .grad to None, or zeroed in place
+    (a change of version, as PyTorch counts it)."""
+    if p.grad is None:
+        return
+    if set_to_none:
+        p.grad = None
+    else:
+        p.grad.t.data[...] = 0
+        p.grad.vc[0] += 1
+
+
 def _cast(g: Tensor, dtype) -> Tensor:
     from .tensor import cast_core  # noqa: PLC0415
     return cast_core(g, dtype)

@@ -14,7 +14,7 @@ import numpy as np
 from ...core.tensor import Tensor
 from . import dtypes, objects
 from .attributes import MISSING, instance_lookup
-from .autograd import size_text
+from .autograd import size_text, zero_grad
 from .errors import ScriptError, attribute_error, runtime_error, type_error
 from .tensor import STensor, cast, set_requires_grad, wrap
 
@@ -290,12 +290,7 @@ class _IncompatibleKeys(tuple):
 
 def _zero_grad(m, set_to_none=True):
     for _, p in m.named_parameters_list():
-        if p.grad is not None:
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.t.data[...] = 0
-                p.grad.vc[0] += 1
+        zero_grad(p, set_to_none)
 
 
 def _train(m, mode=True):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import objects
+from . import autograd, objects
 from .errors import ScriptError, type_error, value_error
 from .namespaces import Namespace
 from .objects import Native, NativeClass
@@ -83,12 +83,7 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        p.grad.t.data[...] = 0
-                        p.grad.vc[0] += 1
+                autograd.zero_grad(p, set_to_none)
 
     def step(self, closure=None):
         loss = None

@@ -104,3 +104,14 @@ def strict_loads(text: str):
     def reject(token):
         raise ValueError(f"non-standard JSON constant {token}")
     return json.loads(text, parse_constant=reject)
+
+
+@pytest.fixture(scope="module")
+def torch_float64():
+    """PyTorch's default dtype float64 for a module of parity tests: its references then build
+    constants (zeros, eye, tensor) in float64 as gradcli does."""
+    torch = pytest.importorskip("torch")
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)

@@ -30,13 +30,7 @@ RTOL, ATOL = 1e-6, 1e-9
 T64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _float64():
-    """References build constants (zeros, eye, tensor) in float64 as gradcli does."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float64")
 
 
 # -- values ------------------------------------------------------------------------------------

@@ -26,12 +26,7 @@ F = torch.nn.functional
 RTOL, ATOL = 1e-6, 1e-9
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _float64():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float64")
 
 
 _rng = np.random.default_rng(2024)

@@ -176,8 +176,6 @@ def _no_more(name, args, kwargs, allowed=()):
         if not args and extra[0] == "dtype":  # never dropped: a result of another dtype is another result
             _fail(f"{name}() does not take dtype= in gradcli; cast the input or the result instead "
                   "(x.double(), x.to(torch.float32), x.astype('float32'))")
-        if not args and extra[0] == "out":
-            _fail(f"{name}() does not take out= in gradcli; assign the result instead (y = {name}(...))")
         what = f"argument {args[0]!r}" if args else f"keyword {extra[0]}="
         _fail(f"{name}() got an unexpected {what}")
 
